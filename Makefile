@@ -1,0 +1,42 @@
+# The front door. `make run` and `make test` work on a fresh Debian machine: each first
+# installs what is missing (tools/install-deps.sh), then builds with CMake + Ninja.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: deps build run test unit-test fuzz-test bench clean format
+
+deps:
+	@bash tools/install-deps.sh
+
+$(BUILD)/build.ninja: | deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	@if [ -x $(BUILD)/bin/fjord-server ]; then \
+	  mkdir -p data && exec $(BUILD)/bin/fjord-server config/server.properties; \
+	else \
+	  echo "Built everything there is; the broker (build/bin/fjord-server) is not there yet."; \
+	fi
+
+# Every test: unit and integration tests through ctest, then the fuzz smoke run.
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+	@$(MAKE) --no-print-directory fuzz-test
+
+# libFuzzer targets, built with clang in their own tree and run for 60 s each.
+FUZZ_SECONDS ?= 60
+fuzz-test: deps
+	@bash tools/run-fuzzers.sh $(FUZZ_SECONDS)
+
+bench: build
+	@bash tools/run-benchmarks.sh $(BUILD)
+
+format:
+	@find protocol server log coordinator zk tools integration-tests -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-fuzz
