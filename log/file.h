@@ -1,0 +1,111 @@
+// The file seam under the storage engine (LevelDB's Env, reduced to what log/ uses): an RAII
+// file descriptor with positional I/O, an RAII memory mapping, and the directory operations
+// the rename protocols need. Every failure is logged with errno and returned as
+// KAFKA_STORAGE_ERROR, the code Kafka answers with when a log dir fails.
+//
+// Tests inject faults through FileFaults (fail the n-th write or fsync, cut a write short):
+// cheap counters checked on the write path only, never on reads.
+//
+// Thread-safety: a File may be used from several threads for pread; writes to one File come
+// from one thread at a time (the partition's single writer).
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/result.h"
+
+namespace fjord::log {
+
+namespace fs = std::filesystem;
+
+// Fault injection for tests. Negative = off. "after N" means the N+1-th call fails.
+struct FileFaults {
+  std::atomic<int64_t> fail_write_after{-1};
+  std::atomic<int64_t> short_write_after{-1};  // writes half the bytes, then fails
+  std::atomic<int64_t> fail_fsync_after{-1};
+  void reset() {
+    fail_write_after = -1;
+    short_write_after = -1;
+    fail_fsync_after = -1;
+  }
+};
+FileFaults& file_faults();
+
+class File {
+ public:
+  File() = default;
+  ~File();
+  File(File&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)) { o.fd_ = -1; }
+  File& operator=(File&& o) noexcept;
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
+
+  // flags as open(2); O_CLOEXEC is always added.
+  static Result<File> open(const fs::path& path, int flags, mode_t mode = 0644);
+  static Result<File> open_read_write(const fs::path& path, bool create);
+  static Result<File> open_read_only(const fs::path& path);
+
+  bool is_open() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+  const fs::path& path() const { return path_; }
+  void set_path(fs::path p) { path_ = std::move(p); }  // after a rename
+
+  // Reads up to n bytes at off; fewer only at end of file.
+  Result<size_t> pread(void* buf, size_t n, int64_t off) const;
+  // Writes all n bytes at off or fails.
+  Result<void> pwrite_all(const void* buf, size_t n, int64_t off);
+  Result<void> fsync();
+  Result<void> truncate(int64_t size);
+  Result<int64_t> size() const;
+  void close();
+
+ private:
+  int fd_ = -1;
+  fs::path path_;
+};
+
+// A shared mapping of the first `length` bytes of a file. The mapping stays valid after the
+// descriptor is closed; touching pages past the file's end raises SIGBUS, so callers keep
+// their accesses below the file size.
+class Mmap {
+ public:
+  Mmap() = default;
+  ~Mmap();
+  Mmap(Mmap&& o) noexcept : data_(o.data_), length_(o.length_) {
+    o.data_ = nullptr;
+    o.length_ = 0;
+  }
+  Mmap& operator=(Mmap&& o) noexcept;
+  Mmap(const Mmap&) = delete;
+  Mmap& operator=(const Mmap&) = delete;
+
+  static Result<Mmap> map(const File& file, size_t length, bool writable);
+  uint8_t* data() const { return data_; }
+  size_t length() const { return length_; }
+  Result<void> sync(size_t bytes);  // msync(MS_SYNC) of the first bytes
+
+ private:
+  uint8_t* data_ = nullptr;
+  size_t length_ = 0;
+};
+
+Result<void> rename_file(const fs::path& from, const fs::path& to);
+Result<void> remove_file(const fs::path& path);       // missing is not an error
+Result<void> remove_all(const fs::path& path);
+Result<void> fsync_dir(const fs::path& dir);
+Result<void> create_dirs(const fs::path& dir);
+bool file_exists(const fs::path& path);
+// Regular files and directories directly inside dir, sorted by name.
+Result<std::vector<fs::path>> list_dir(const fs::path& dir);
+// Kafka's checkpoint discipline: write <path>.tmp, fsync, rename over path, fsync the dir.
+Result<void> write_file_atomically(const fs::path& path, std::string_view contents);
+Result<std::string> read_small_file(const fs::path& path);
+
+}  // namespace fjord::log
