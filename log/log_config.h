@@ -8,11 +8,10 @@
 #include <limits>
 #include <string_view>
 
+#include "protocol/records/record_batch.h"
 #include "protocol/result.h"
 
 namespace fjord::log {
-
-enum class TimestampType : int8_t { kCreateTime = 0, kLogAppendTime = 1 };
 
 struct LogConfig {
   static constexpr int64_t kNoLimit = std::numeric_limits<int64_t>::max();

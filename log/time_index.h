@@ -10,10 +10,9 @@
 #include <cstdint>
 
 #include "log/index_file.h"
+#include "protocol/records/record_batch.h"
 
 namespace fjord::log {
-
-inline constexpr int64_t kNoTimestamp = -1;  // RecordBatch.NO_TIMESTAMP
 
 struct TimestampOffset {
   int64_t timestamp;

@@ -1,5 +1,4 @@
-// Test helper: minimal uncompressed magic-2 batches, and a temp directory per test.
-// Interim until protocol/records' batch builder lands; the CRC is left 0 until then.
+// Test helpers: magic-2 batches from protocol/records' builder, and a temp directory per test.
 #pragma once
 
 #include <unistd.h>
@@ -11,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "protocol/records/batch_header.h"
+#include "protocol/records/batch_builder.h"
 #include "protocol/wire.h"
 
 namespace fjord::log::testing {
@@ -23,50 +22,20 @@ struct TestRecord {
 };
 
 inline Bytes make_batch(int64_t base_offset, const std::vector<TestRecord>& records,
-                        int32_t leader_epoch = 0) {
-  Bytes out;
-  Writer w(out);
-  int64_t base_ts = records.empty() ? -1 : records.front().timestamp;
-  int64_t max_ts = -1;
-  for (const auto& r : records) max_ts = std::max(max_ts, r.timestamp);
-  w.write_int64(base_offset);
-  w.write_int32(0);  // length, patched
-  w.write_int32(leader_epoch);
-  w.write_int8(2);
-  w.write_uint32(0);  // crc
-  w.write_int16(0);
-  w.write_int32(static_cast<int32_t>(records.size()) - 1);
-  w.write_int64(base_ts);
-  w.write_int64(max_ts);
-  w.write_int64(-1);
-  w.write_int16(-1);
-  w.write_int32(-1);
-  w.write_int32(static_cast<int32_t>(records.size()));
-  int32_t delta = 0;
+                        int32_t leader_epoch = 0, Compression compression = Compression::kNone) {
+  BatchOptions options;
+  options.base_offset = base_offset;
+  options.partition_leader_epoch = leader_epoch;
+  options.compression = compression;
+  RecordBatchBuilder builder(options);
   for (const auto& r : records) {
-    Bytes body;
-    Writer b(body);
-    b.write_int8(0);
-    b.write_varlong(r.timestamp - base_ts);
-    b.write_varint(delta++);
-    if (r.key) {
-      b.write_varint(static_cast<int32_t>(r.key->size()));
-      b.write_raw(as_bytes(*r.key));
-    } else {
-      b.write_varint(-1);
-    }
-    if (r.value) {
-      b.write_varint(static_cast<int32_t>(r.value->size()));
-      b.write_raw(as_bytes(*r.value));
-    } else {
-      b.write_varint(-1);
-    }
-    b.write_varint(0);
-    w.write_varint(static_cast<int32_t>(body.size()));
-    w.write_raw(body);
+    std::optional<ByteView> key, value;
+    if (r.key) key = as_bytes(*r.key);
+    if (r.value) value = as_bytes(*r.value);
+    builder.append(r.timestamp, key, value);
   }
-  w.patch_int32(batch_header::kBatchLength,
-                static_cast<int32_t>(out.size() - batch_header::kLogOverhead));
+  Bytes out;
+  (void)builder.build(out);
   return out;
 }
 

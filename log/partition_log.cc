@@ -1,0 +1,427 @@
+#include "log/partition_log.h"
+
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include "protocol/records/batch_header.h"
+#include "protocol/records/record_batch.h"
+
+namespace fjord::log {
+
+namespace bh = batch_header;
+
+PartitionLog::PartitionLog(const PartitionLogParams& params)
+    : dir_(params.dir),
+      tp_(params.tp),
+      config_(params.config),
+      clock_(params.clock),
+      scheduler_(params.scheduler != nullptr ? params.scheduler : &inline_scheduler_),
+      epochs_(params.dir) {}
+
+PartitionLog::~PartitionLog() = default;
+
+Result<std::unique_ptr<PartitionLog>> PartitionLog::open(const PartitionLogParams& params) {
+  if (auto r = create_dirs(params.dir); !r) return r.error();
+  std::unique_ptr<PartitionLog> log(new PartitionLog(params));
+  if (auto r = log->epochs_.load(); !r) return r.error();
+  LoadParams lp{params.dir, params.config, params.clock->now_ms(), params.recovery_point,
+                params.log_start_offset, params.clean_shutdown};
+  auto loaded = load_partition_dir(lp, log->epochs_);
+  if (!loaded) return loaded.error();
+  log->load_report_.next_offset = loaded->next_offset;
+  log->load_report_.recovered = loaded->recovered;
+  int64_t lso = std::max(params.log_start_offset, loaded->segments.front()->base_offset());
+  lso = std::min(lso, loaded->next_offset);
+  log->log_start_offset_.store(lso);
+  log->log_end_offset_.store(loaded->next_offset);
+  log->recovery_point_->store(loaded->recovery_point);
+  log->high_watermark_.store(lso);
+  log->last_flush_ms_.store(params.clock->now_ms());
+  if (auto r = log->epochs_.truncate_from_start(lso); !r) return r.error();
+  log->publish(std::make_shared<const SegmentList>(std::move(loaded->segments)));
+  return log;
+}
+
+LogConfig PartitionLog::config() const {
+  std::lock_guard lock(config_mu_);
+  return config_;
+}
+
+void PartitionLog::update_config(const LogConfig& config) {
+  std::lock_guard lock(config_mu_);
+  config_ = config;
+}
+
+std::shared_ptr<const PartitionLog::SegmentList> PartitionLog::snapshot() const {
+  std::lock_guard lock(segments_mu_);
+  return segments_;
+}
+
+void PartitionLog::publish(std::shared_ptr<const SegmentList> list) {
+  std::lock_guard lock(segments_mu_);
+  segments_ = std::move(list);
+}
+
+std::vector<SegmentPtr> PartitionLog::segments() const { return *snapshot(); }
+
+int PartitionLog::num_segments() const { return static_cast<int>(snapshot()->size()); }
+
+int64_t PartitionLog::size_in_bytes() const {
+  int64_t n = 0;
+  for (const auto& s : *snapshot()) n += s->size();
+  return n;
+}
+
+void PartitionLog::update_high_watermark(int64_t hw) {
+  hw = std::clamp(hw, log_start_offset(), log_end_offset());
+  high_watermark_.store(hw, std::memory_order_release);
+}
+
+int64_t PartitionLog::random_jitter() const {
+  int64_t jitter = config().segment_jitter_ms;
+  if (jitter <= 0) return 0;
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  int64_t bound = std::min(jitter, config().segment_ms);
+  return static_cast<int64_t>(rng() % static_cast<uint64_t>(bound));
+}
+
+// --- writes ---------------------------------------------------------------------------
+
+namespace {
+
+// One per thread, reused: record validation allocates nothing once it has grown.
+DecompressionBuffer& scratch() {
+  static thread_local DecompressionBuffer buffer;
+  return buffer;
+}
+
+struct Framed {
+  uint8_t* data;
+  size_t size;
+};
+
+// Splits the records field into batches; CORRUPT_MESSAGE on bad framing.
+template <typename F>
+ErrorCode for_each_batch(std::span<uint8_t> batches, F&& f) {
+  size_t pos = 0;
+  while (pos < batches.size()) {
+    if (batches.size() - pos < bh::kSize) return ErrorCode::kCorruptMessage;
+    uint8_t* h = batches.data() + pos;
+    int64_t total = bh::total_size(h);
+    if (total < static_cast<int64_t>(bh::kSize) ||
+        static_cast<uint64_t>(total) > batches.size() - pos) {
+      return ErrorCode::kCorruptMessage;
+    }
+    if (ErrorCode e = f(Framed{h, static_cast<size_t>(total)}); e != ErrorCode::kNone) return e;
+    pos += static_cast<size_t>(total);
+  }
+  return ErrorCode::kNone;
+}
+
+}  // namespace
+
+Result<AppendInfo> PartitionLog::append_as_leader(std::span<uint8_t> batches,
+                                                  int32_t leader_epoch) {
+  LogConfig cfg = config();
+  AppendInfo info;
+  bool flush_now = false;
+  {
+    std::lock_guard lock(writer_mu_);
+    if (closed_) return ErrorCode::kKafkaStorageError;
+    if (batches.size() > static_cast<size_t>(cfg.segment_bytes)) {
+      return ErrorCode::kRecordListTooLarge;
+    }
+    // Validate everything before touching anything: an append is all or nothing.
+    ErrorCode e = for_each_batch(batches, [&](Framed b) {
+      if (b.size > static_cast<size_t>(cfg.max_message_bytes)) return ErrorCode::kMessageTooLarge;
+      auto view = RecordBatchView::parse(ByteView(b.data, b.size));
+      if (!view) return view.error_code();
+      if (RecordError re = view->validate_records(scratch(), {.contiguous_offsets = true});
+          re != RecordError::kNone) {
+        return to_error_code(re);
+      }
+      return ErrorCode::kNone;
+    });
+    if (e != ErrorCode::kNone) return e;
+    if (batches.empty()) return ErrorCode::kCorruptMessage;
+    int64_t next = log_end_offset();
+    int64_t now = clock_->now_ms();
+    (void)for_each_batch(batches, [&](Framed b) {
+      bh::set_base_offset(b.data, next);
+      bh::set_partition_leader_epoch(b.data, leader_epoch);
+      if (cfg.timestamp_type == TimestampType::kLogAppendTime) {
+        set_log_append_time(std::span(b.data, b.size), now);
+        info.log_append_time = now;
+      }
+      next = bh::last_offset(b.data) + 1;
+      return ErrorCode::kNone;
+    });
+    if (auto r = append_locked(batches, info); !r) return r.error();
+    if (leader_epoch >= 0 && leader_epoch > epochs_.latest_epoch().value_or(-1)) {
+      if (auto r = epochs_.assign(leader_epoch, info.first_offset); !r) return r.error();
+    }
+    flush_now = log_end_offset() - recovery_point() >= cfg.flush_messages;
+  }
+  if (flush_now) {
+    if (auto r = flush(); !r) return r.error();
+  }
+  return info;
+}
+
+Result<AppendInfo> PartitionLog::append_as_follower(std::span<uint8_t> batches) {
+  LogConfig cfg = config();
+  AppendInfo info;
+  bool flush_now = false;
+  {
+    std::lock_guard lock(writer_mu_);
+    if (closed_) return ErrorCode::kKafkaStorageError;
+    if (batches.empty()) return info;
+    int64_t expected_min = log_end_offset();
+    bool first = true;
+    ErrorCode e = for_each_batch(batches, [&](Framed b) {
+      auto view = RecordBatchView::parse(ByteView(b.data, b.size));
+      if (!view) return view.error_code();
+      if (RecordError re = view->validate(); re != RecordError::kNone) return to_error_code(re);
+      if (view->base_offset() < expected_min || view->last_offset() < view->base_offset()) {
+        // Kafka: UnexpectedAppendOffsetException for the first, OffsetsOutOfOrder after.
+        return first ? ErrorCode::kOffsetOutOfRange : ErrorCode::kCorruptMessage;
+      }
+      first = false;
+      expected_min = view->last_offset() + 1;
+      return ErrorCode::kNone;
+    });
+    if (e != ErrorCode::kNone) return e;
+    if (auto r = append_locked(batches, info); !r) return r.error();
+    // Kafka's maybeAssignEpochStartOffset for each batch of a replica append.
+    std::optional<int32_t> latest = epochs_.latest_epoch();
+    Result<void> assigned;
+    (void)for_each_batch(batches, [&](Framed b) {
+      int32_t epoch = bh::partition_leader_epoch(b.data);
+      if (epoch >= 0 && epoch > latest.value_or(-1)) {
+        assigned = epochs_.assign(epoch, bh::base_offset(b.data));
+        latest = epoch;
+      }
+      return ErrorCode::kNone;
+    });
+    if (!assigned) return assigned.error();
+    flush_now = log_end_offset() - recovery_point() >= cfg.flush_messages;
+  }
+  if (flush_now) {
+    if (auto r = flush(); !r) return r.error();
+  }
+  return info;
+}
+
+// Offsets are in place; computes the append's summary, rolls if needed, writes, publishes.
+Result<void> PartitionLog::append_locked(std::span<uint8_t> batches, AppendInfo& info) {
+  (void)for_each_batch(batches, [&](Framed b) {
+    if (info.first_offset < 0) info.first_offset = bh::base_offset(b.data);
+    info.last_offset = bh::last_offset(b.data);
+    int64_t ts = bh::max_timestamp(b.data);
+    if (ts > info.max_timestamp) {
+      info.max_timestamp = ts;
+      info.offset_of_max_timestamp = info.last_offset;
+    }
+    ++info.batches;
+    info.records += bh::records_count(b.data);
+    return ErrorCode::kNone;
+  });
+  info.bytes = static_cast<int64_t>(batches.size());
+  if (auto r = maybe_roll(info.bytes, info.max_timestamp, info.last_offset); !r) return r;
+  SegmentPtr seg = active();
+  if (auto r = seg->append(info.last_offset, batches); !r) {
+    // The bytes may be partly written: cut them so the file ends at the last good batch.
+    (void)seg->truncate_log_bytes(seg->size());
+    return r;
+  }
+  log_end_offset_.store(info.last_offset + 1, std::memory_order_release);
+  info.log_start_offset = log_start_offset();
+  return {};
+}
+
+Result<void> PartitionLog::maybe_roll(int64_t messages_size, int64_t max_timestamp,
+                                      int64_t max_offset) {
+  LogConfig cfg = config();
+  SegmentPtr seg = active();
+  RollParams p{cfg.segment_ms, cfg.segment_bytes, max_timestamp, max_offset,
+               static_cast<int32_t>(messages_size), clock_->now_ms()};
+  if (!seg->should_roll(p)) return {};
+  // Kafka rolls at the log end offset; when the relative offset would overflow int32, at
+  // the first offset of the append instead (always >= the log end offset).
+  int64_t base = log_end_offset();
+  if (max_offset - base > INT32_MAX) base = max_offset - INT32_MAX;
+  return roll_locked(base);
+}
+
+Result<void> PartitionLog::roll_locked(int64_t new_base) {
+  auto list = snapshot();
+  SegmentPtr old = list->back();
+  if (old->size() == 0 && old->base_offset() == new_base) return {};
+  if (old->size() == 0) {
+    // An empty active segment is replaced rather than kept (Kafka deletes it).
+    schedule_delete({old});
+  } else if (auto r = old->on_become_inactive(); !r) {
+    return r;
+  }
+  LogConfig cfg = config();
+  auto seg = Segment::create(dir_, new_base, cfg, clock_->now_ms(), random_jitter());
+  if (!seg) return seg.error();
+  auto next = std::make_shared<SegmentList>(*list);
+  if (old->size() == 0) next->pop_back();
+  next->push_back(*seg);
+  publish(std::move(next));
+  spdlog::info("Rolled new log segment at offset {} for {}", new_base, dir_.filename().string());
+  // Kafka flushes the rolled segment in the background, then advances the recovery point.
+  scheduler_->schedule(0, [rp_ptr = recovery_point_, old, new_base] {
+    if (old->flush()) {
+      int64_t rp = rp_ptr->load();
+      while (rp < new_base && !rp_ptr->compare_exchange_weak(rp, new_base)) {
+      }
+    }
+  });
+  return {};
+}
+
+Result<void> PartitionLog::roll() {
+  std::lock_guard lock(writer_mu_);
+  if (closed_) return ErrorCode::kKafkaStorageError;
+  if (active()->size() == 0) return {};
+  return roll_locked(log_end_offset());
+}
+
+Result<void> PartitionLog::flush(int64_t up_to) {
+  up_to = std::min(up_to, log_end_offset());
+  int64_t rp = recovery_point();
+  if (up_to <= rp) return {};
+  auto list = snapshot();
+  for (size_t i = 0; i < list->size(); ++i) {
+    const SegmentPtr& s = (*list)[i];
+    int64_t seg_end = i + 1 < list->size() ? (*list)[i + 1]->base_offset() : INT64_MAX;
+    if (seg_end <= rp || s->base_offset() >= up_to) continue;
+    if (auto r = s->flush(); !r) return r;
+  }
+  while (rp < up_to && !recovery_point_->compare_exchange_weak(rp, up_to)) {
+  }
+  last_flush_ms_.store(clock_->now_ms());
+  return {};
+}
+
+Result<void> PartitionLog::maybe_flush_by_time() {
+  int64_t flush_ms = config().flush_ms;
+  if (flush_ms == LogConfig::kNoLimit) return {};
+  if (clock_->now_ms() - last_flush_ms_.load() < flush_ms) return {};
+  return flush();
+}
+
+Result<void> PartitionLog::truncate_to(int64_t offset) {
+  if (offset < 0) return ErrorCode::kOffsetOutOfRange;
+  std::unique_lock lock(writer_mu_);
+  if (offset >= log_end_offset()) return {};
+  auto list = snapshot();
+  if (list->front()->base_offset() > offset) {
+    lock.unlock();
+    return truncate_fully_and_start_at(offset);
+  }
+  spdlog::info("Truncating {} to offset {}", dir_.filename().string(), offset);
+  std::vector<SegmentPtr> doomed;
+  auto next = std::make_shared<SegmentList>();
+  for (const SegmentPtr& s : *list) {
+    (s->base_offset() > offset ? doomed : *next).push_back(s);
+  }
+  SegmentPtr now_active = next->back();
+  if (auto r = now_active->truncate_to(offset); !r) return r.error();
+  if (doomed.size() > 0) {
+    if (auto r = now_active->make_active(config().segment_index_bytes); !r) return r;
+  }
+  publish(std::move(next));
+  schedule_delete(std::move(doomed));
+  // A target inside a batch removes the whole batch: the log then ends at its base offset.
+  offset = std::min(offset, now_active->read_next_offset());
+  log_end_offset_.store(offset, std::memory_order_release);
+  if (high_watermark() > offset) high_watermark_.store(offset);
+  if (recovery_point() > offset) recovery_point_->store(offset);
+  if (log_start_offset() > offset) log_start_offset_.store(offset);
+  return epochs_.truncate_from_end(offset);
+}
+
+Result<void> PartitionLog::truncate_fully_and_start_at(int64_t offset) {
+  std::lock_guard lock(writer_mu_);
+  spdlog::info("Truncating {} fully and restarting at offset {}", dir_.filename().string(), offset);
+  auto list = snapshot();
+  std::vector<SegmentPtr> doomed(list->begin(), list->end());
+  // The new segment may reuse a doomed one's name: move those out of the way first.
+  schedule_delete(doomed);
+  auto seg = Segment::create(dir_, offset, config(), clock_->now_ms(), random_jitter());
+  if (!seg) return seg.error();
+  publish(std::make_shared<const SegmentList>(SegmentList{*seg}));
+  log_end_offset_.store(offset, std::memory_order_release);
+  log_start_offset_.store(offset);
+  high_watermark_.store(offset);
+  recovery_point_->store(offset);
+  return epochs_.clear();
+}
+
+void PartitionLog::schedule_delete(std::vector<SegmentPtr> doomed) {
+  if (doomed.empty()) return;
+  for (const SegmentPtr& s : doomed) {
+    // Kafka renames first so that a crash before the removal is finished at load.
+    (void)s->change_extra_suffix(kDeletedSuffix);
+  }
+  scheduler_->schedule(config().file_delete_delay_ms, [doomed = std::move(doomed)] {
+    for (const SegmentPtr& s : doomed) {
+      if (!s->delete_files()) {
+        spdlog::error("Failed to delete segment {} in {}", s->base_offset(), s->dir().string());
+      }
+    }
+  });
+}
+
+Result<void> PartitionLog::close() {
+  std::lock_guard lock(writer_mu_);
+  if (closed_.exchange(true)) return {};
+  auto list = snapshot();
+  if (auto r = list->back()->close(); !r) return r;
+  return flush();
+}
+
+// --- reads ----------------------------------------------------------------------------
+
+Result<LogReadResult> PartitionLog::read(int64_t offset, int32_t max_bytes, int64_t max_offset,
+                                         bool min_one_message) const {
+  // Order matters: the list is read after the log end offset, so it holds every segment
+  // that the log end offset refers to.
+  LogReadResult out;
+  out.log_end_offset = log_end_offset();
+  out.log_start_offset = log_start_offset();
+  out.high_watermark = high_watermark();
+  auto list = snapshot();
+  if (offset < out.log_start_offset || offset > out.log_end_offset) {
+    return ErrorCode::kOffsetOutOfRange;
+  }
+  max_offset = std::min(max_offset, out.log_end_offset);
+  if (offset >= max_offset || max_bytes < 0) return out;
+  auto floor = [&](int64_t o) {
+    auto it = std::upper_bound(list->begin(), list->end(), o,
+                               [](int64_t v, const SegmentPtr& s) { return v < s->base_offset(); });
+    return it == list->begin() ? it : it - 1;
+  };
+  auto max_seg = floor(max_offset);
+  for (auto it = floor(offset); it != list->end() && it <= max_seg; ++it) {
+    const Segment& seg = **it;
+    int64_t max_position = seg.size();
+    if (it == max_seg) {
+      auto pos = seg.translate_offset(max_offset);
+      if (pos) max_position = pos->position;
+    }
+    auto region = seg.read(offset, max_bytes, max_position, min_one_message);
+    if (region) {
+      out.region = *region;
+      out.segment = *it;
+      return out;
+    }
+  }
+  return out;
+}
+
+}  // namespace fjord::log
