@@ -1,0 +1,240 @@
+#include "zk/embedded_store.h"
+
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "log/file.h"
+
+namespace fjord {
+namespace {
+
+using nlohmann::json;
+
+json to_json(const MetadataSnapshot& s) {
+  json topics = json::array();
+  for (const auto& [name, t] : s.topics) {
+    json parts = json::array();
+    for (const auto& p : t->partitions) parts.push_back(p.replicas);
+    topics.push_back({{"name", name},
+                      {"topic_id", uuid_to_base64(t->topic_id)},
+                      {"partitions", parts},
+                      {"configs", t->configs}});
+  }
+  return {{"version", 1}, {"cluster_id", s.cluster_id}, {"topics", topics}};
+}
+
+bool from_json(const json& j, MetadataSnapshot* s, std::string* error) {
+  try {
+    if (j.at("version").get<int>() != 1) {
+      *error = "unsupported version " + j.at("version").dump();
+      return false;
+    }
+    s->cluster_id = j.at("cluster_id").get<std::string>();
+    for (const json& t : j.at("topics")) {
+      auto topic = std::make_shared<TopicMetadata>();
+      topic->name = t.at("name").get<std::string>();
+      if (!uuid_from_base64(t.at("topic_id").get<std::string>(), &topic->topic_id)) {
+        *error = "bad topic_id for topic " + topic->name;
+        return false;
+      }
+      for (const json& p : t.at("partitions")) {
+        topic->partitions.push_back({p.get<std::vector<int32_t>>()});
+      }
+      topic->configs = t.at("configs").get<std::map<std::string, std::string>>();
+      s->topics[topic->name] = std::move(topic);
+    }
+    return true;
+  } catch (const json::exception& e) {
+    *error = e.what();
+    return false;
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<EmbeddedStore> EmbeddedStore::open(const EmbeddedStoreOptions& options,
+                                                   std::string* error) {
+  std::unique_ptr<EmbeddedStore> store(new EmbeddedStore(options));
+  auto snap = std::make_shared<MetadataSnapshot>();
+  std::string path = options.dir + "/" + kFileName;
+  if (log::file_exists(path)) {
+    auto text = log::read_small_file(path);
+    if (!text.ok()) {
+      *error = "cannot read " + path;
+      return nullptr;
+    }
+    json j = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !from_json(j, snap.get(), error)) {
+      *error = "cannot parse " + path + ": " + (error->empty() ? "not JSON" : *error) +
+               "; restore it from a backup or move it away to start with no topics";
+      return nullptr;
+    }
+  }
+  if (snap->cluster_id.empty()) {
+    snap->cluster_id = options.cluster_id.empty() ? uuid_to_base64(random_uuid())
+                                                  : options.cluster_id;
+  }
+  store->snapshot_.store(std::move(snap));
+  return store;
+}
+
+StoreStatus EmbeddedStore::publish(std::shared_ptr<MetadataSnapshot> next) {
+  std::string path = options_.dir + "/" + kFileName;
+  if (!log::write_file_atomically(path, to_json(*next).dump(1)).ok()) {
+    return {ErrorCode::kKafkaStorageError, "cannot write " + path};
+  }
+  std::shared_ptr<const MetadataSnapshot> published = std::move(next);
+  snapshot_.store(published, std::memory_order_release);
+  for (auto& l : listeners_) l(published);
+  return {};
+}
+
+StoreStatus EmbeddedStore::check_assignment(const std::vector<std::vector<int32_t>>& assignment,
+                                            int32_t expected_partitions) const {
+  if (expected_partitions >= 0 && static_cast<int32_t>(assignment.size()) != expected_partitions) {
+    return {ErrorCode::kInvalidReplicaAssignment, "Inconsistent number of partitions in assignment."};
+  }
+  size_t rf = assignment.empty() ? 0 : assignment[0].size();
+  for (const auto& replicas : assignment) {
+    if (replicas.empty()) {
+      return {ErrorCode::kInvalidReplicaAssignment, "Replica assignment is empty."};
+    }
+    if (replicas.size() != rf) {
+      return {ErrorCode::kInvalidReplicaAssignment,
+              "All partitions should have the same number of replicas"};
+    }
+    std::set<int32_t> unique(replicas.begin(), replicas.end());
+    if (unique.size() != replicas.size()) {
+      return {ErrorCode::kInvalidReplicaAssignment, "Duplicate replica assignment found"};
+    }
+    for (int32_t b : replicas) {
+      if (b != options_.broker_id) {
+        return {ErrorCode::kInvalidReplicaAssignment,
+                "Unknown broker id " + std::to_string(b) + " in replica assignment"};
+      }
+    }
+  }
+  return {};
+}
+
+StoreStatus EmbeddedStore::create_topic(const CreateTopicSpec& spec, bool validate_only,
+                                        std::shared_ptr<const TopicMetadata>* created) {
+  std::lock_guard lock(mu_);
+  auto current = snapshot();
+  if (!valid_topic_name(spec.name)) {
+    return {ErrorCode::kInvalidTopicException,
+            "Topic name is invalid: '" + spec.name +
+                "' (legal characters are ASCII alphanumerics, '.', '_' and '-', at most 249)"};
+  }
+  if (current->find(spec.name)) {
+    return {ErrorCode::kTopicAlreadyExists, "Topic '" + spec.name + "' already exists."};
+  }
+  std::vector<std::vector<int32_t>> assignment = spec.assignment;
+  if (assignment.empty()) {
+    int32_t partitions =
+        spec.num_partitions == -1 ? options_.default_num_partitions : spec.num_partitions;
+    int16_t rf = spec.replication_factor == -1 ? options_.default_replication_factor
+                                               : spec.replication_factor;
+    if (partitions <= 0) {
+      return {ErrorCode::kInvalidPartitions, "Number of partitions must be larger than 0."};
+    }
+    if (rf <= 0) {
+      return {ErrorCode::kInvalidReplicationFactor,
+              "Replication factor must be larger than 0, or -1 to use the default value."};
+    }
+    if (rf > 1) {
+      return {ErrorCode::kInvalidReplicationFactor,
+              "Unable to replicate the partition " + std::to_string(rf) +
+                  " time(s): The target replication factor of " + std::to_string(rf) +
+                  " cannot be reached because only 1 broker(s) are registered."};
+    }
+    assignment.assign(static_cast<size_t>(partitions), {options_.broker_id});
+  } else {
+    if (spec.num_partitions != -1 || spec.replication_factor != -1) {
+      return {ErrorCode::kInvalidRequest,
+              "Both numPartitions or replicationFactor and replicasAssignments were set. Both "
+              "cannot be used at the same time."};
+    }
+    StoreStatus st = check_assignment(assignment, -1);
+    if (!st.ok()) return st;
+  }
+  auto topic = std::make_shared<TopicMetadata>();
+  topic->name = spec.name;
+  topic->topic_id = random_uuid();
+  for (auto& replicas : assignment) topic->partitions.push_back({std::move(replicas)});
+  topic->configs = spec.configs;
+  if (created) *created = topic;
+  if (validate_only) return {};
+  auto next = std::make_shared<MetadataSnapshot>(*current);
+  next->topics[spec.name] = std::move(topic);
+  return publish(std::move(next));
+}
+
+StoreStatus EmbeddedStore::delete_topic(const std::string& name) {
+  std::lock_guard lock(mu_);
+  auto current = snapshot();
+  if (!current->find(name)) {
+    return {ErrorCode::kUnknownTopicOrPartition, "This server does not host this topic-partition."};
+  }
+  auto next = std::make_shared<MetadataSnapshot>(*current);
+  next->topics.erase(name);
+  return publish(std::move(next));
+}
+
+StoreStatus EmbeddedStore::create_partitions(const std::string& name, int32_t new_count,
+                                             const std::vector<std::vector<int32_t>>& assignment,
+                                             bool validate_only) {
+  std::lock_guard lock(mu_);
+  auto current = snapshot();
+  const TopicMetadata* t = current->find(name);
+  if (!t) {
+    return {ErrorCode::kUnknownTopicOrPartition, "The topic '" + name + "' does not exist."};
+  }
+  int32_t old_count = static_cast<int32_t>(t->partitions.size());
+  if (new_count < old_count) {
+    return {ErrorCode::kInvalidPartitions, "Topic currently has " + std::to_string(old_count) +
+                                               " partitions, which is higher than the requested " +
+                                               std::to_string(new_count) + "."};
+  }
+  if (new_count == old_count) {
+    return {ErrorCode::kInvalidPartitions,
+            "Topic already has " + std::to_string(old_count) + " partitions."};
+  }
+  std::vector<std::vector<int32_t>> extra = assignment;
+  if (!extra.empty()) {
+    StoreStatus st = check_assignment(extra, new_count - old_count);
+    if (!st.ok()) return st;
+  } else {
+    extra.assign(static_cast<size_t>(new_count - old_count), {options_.broker_id});
+  }
+  if (validate_only) return {};
+  auto topic = std::make_shared<TopicMetadata>(*t);
+  for (auto& replicas : extra) topic->partitions.push_back({std::move(replicas)});
+  auto next = std::make_shared<MetadataSnapshot>(*current);
+  next->topics[name] = std::move(topic);
+  return publish(std::move(next));
+}
+
+StoreStatus EmbeddedStore::set_topic_configs(const std::string& name,
+                                             const std::map<std::string, std::string>& configs) {
+  std::lock_guard lock(mu_);
+  auto current = snapshot();
+  const TopicMetadata* t = current->find(name);
+  if (!t) {
+    return {ErrorCode::kUnknownTopicOrPartition, "The topic '" + name + "' does not exist."};
+  }
+  auto topic = std::make_shared<TopicMetadata>(*t);
+  topic->configs = configs;
+  auto next = std::make_shared<MetadataSnapshot>(*current);
+  next->topics[name] = std::move(topic);
+  return publish(std::move(next));
+}
+
+void EmbeddedStore::subscribe(Listener listener) {
+  std::lock_guard lock(mu_);
+  listeners_.push_back(std::move(listener));
+}
+
+}  // namespace fjord

@@ -1,0 +1,56 @@
+// MetadataStore is the cluster metadata seen by one broker: topics, partition assignments,
+// topic ids and topic configs. Two implementations sit behind it: the embedded single-node
+// store (a JSON file in the log dir, no ZooKeeper) and, later, the ZooKeeper-backed one.
+// Reads return immutable snapshots (lock-free for callers); writes are serialised inside.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/error_code.h"
+#include "zk/topic_metadata.h"
+
+namespace fjord {
+
+struct CreateTopicSpec {
+  std::string name;
+  int32_t num_partitions = -1;       // -1: num.partitions
+  int16_t replication_factor = -1;   // -1: default.replication.factor
+  std::vector<std::vector<int32_t>> assignment;  // explicit replicas per partition, or empty
+  std::map<std::string, std::string> configs;
+};
+
+struct StoreStatus {
+  ErrorCode code = ErrorCode::kNone;
+  std::string message;  // Kafka-style error message for the client, empty on success
+  bool ok() const { return code == ErrorCode::kNone; }
+};
+
+class MetadataStore {
+ public:
+  virtual ~MetadataStore() = default;
+
+  virtual std::shared_ptr<const MetadataSnapshot> snapshot() const = 0;
+
+  // Validates and (unless validate_only) creates. On success *created holds the new topic.
+  virtual StoreStatus create_topic(const CreateTopicSpec& spec, bool validate_only,
+                                   std::shared_ptr<const TopicMetadata>* created) = 0;
+  virtual StoreStatus delete_topic(const std::string& name) = 0;
+  // Grows the topic to new_count partitions (never shrinks: INVALID_PARTITIONS).
+  virtual StoreStatus create_partitions(const std::string& name, int32_t new_count,
+                                        const std::vector<std::vector<int32_t>>& assignment,
+                                        bool validate_only) = 0;
+  // Replaces the topic's config overrides.
+  virtual StoreStatus set_topic_configs(const std::string& name,
+                                        const std::map<std::string, std::string>& configs) = 0;
+
+  // Called after every published change, with the new snapshot (on the writer's thread).
+  using Listener = std::function<void(const std::shared_ptr<const MetadataSnapshot>&)>;
+  virtual void subscribe(Listener listener) = 0;
+};
+
+}  // namespace fjord
