@@ -196,13 +196,19 @@ constexpr uint32_t zigzag32(int32_t v) {
 constexpr size_t varint_size(int32_t v) { return uvarint_size(zigzag32(v)); }
 constexpr size_t varlong_size(int64_t v) { return uvarint_size(zigzag64(v)); }
 
-// Appends Kafka primitives to a byte buffer it does not own.
+struct Splice;  // records_ref.h
+
+// Appends Kafka primitives to a byte buffer it does not own. With a splice sink, encoders of
+// `records` fields that name a file region (records_ref.h) write only the length prefix and
+// record where the file bytes go, so the network layer can sendfile them.
 class Writer {
  public:
   explicit Writer(Bytes& out) : out_(out) {}
+  Writer(Bytes& out, std::vector<Splice>* splices) : out_(out), splices_(splices) {}
 
   size_t position() const { return out_.size(); }
   Bytes& buffer() { return out_; }
+  std::vector<Splice>* splices() const { return splices_; }
 
   void write_int8(int8_t v) { out_.push_back(static_cast<uint8_t>(v)); }
   void write_uint8(uint8_t v) { out_.push_back(v); }
@@ -257,6 +263,7 @@ class Writer {
   }
 
   Bytes& out_;
+  std::vector<Splice>* splices_ = nullptr;
 };
 
 }  // namespace fjord
