@@ -55,8 +55,7 @@ RecordError gzip_decompress(ByteView in, DecompressionBuffer& out, size_t max_ou
 
 RecordError gzip_compress(ByteView in, Bytes& out) {
   z_stream z{};
-  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-      Z_OK) {
+  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
     return RecordError::kCorruptCompressedData;
   }
   size_t start = out.size();

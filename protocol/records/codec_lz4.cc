@@ -18,8 +18,8 @@ constexpr size_t kMaxDescriptor = 4 + 2 + 8 + 4 + 1;  // magic, FLG BD, size, di
 
 // xxHash32 with seed 0, only ever over a frame descriptor (a few bytes).
 uint32_t xxh32(const uint8_t* p, size_t len) {
-  constexpr uint32_t kP1 = 2654435761u, kP2 = 2246822519u, kP3 = 3266489917u,
-                     kP4 = 668265263u, kP5 = 374761393u;
+  constexpr uint32_t kP1 = 2654435761u, kP2 = 2246822519u, kP3 = 3266489917u, kP4 = 668265263u,
+                     kP5 = 374761393u;
   auto rotl = [](uint32_t x, int r) { return (x << r) | (x >> (32 - r)); };
   auto read32 = [](const uint8_t* q) {
     return static_cast<uint32_t>(q[0]) | static_cast<uint32_t>(q[1]) << 8 |

@@ -14,11 +14,16 @@ namespace fjord {
 
 std::string_view compression_name(Compression c) {
   switch (c) {
-    case Compression::kNone: return "none";
-    case Compression::kGzip: return "gzip";
-    case Compression::kSnappy: return "snappy";
-    case Compression::kLz4: return "lz4";
-    case Compression::kZstd: return "zstd";
+    case Compression::kNone:
+      return "none";
+    case Compression::kGzip:
+      return "gzip";
+    case Compression::kSnappy:
+      return "snappy";
+    case Compression::kLz4:
+      return "lz4";
+    case Compression::kZstd:
+      return "zstd";
   }
   return "unknown";
 }
@@ -70,21 +75,31 @@ RecordError decompress(Compression c, ByteView in, DecompressionBuffer& out, siz
       if (!in.empty()) std::memcpy(out.tail(), in.data(), in.size());
       out.commit(in.size());
       return RecordError::kNone;
-    case Compression::kGzip: return codec::gzip_decompress(in, out, max_output);
-    case Compression::kSnappy: return codec::snappy_decompress(in, out, max_output);
-    case Compression::kLz4: return codec::lz4_decompress(in, out, max_output, lz4);
-    case Compression::kZstd: return codec::zstd_decompress(in, out, max_output);
+    case Compression::kGzip:
+      return codec::gzip_decompress(in, out, max_output);
+    case Compression::kSnappy:
+      return codec::snappy_decompress(in, out, max_output);
+    case Compression::kLz4:
+      return codec::lz4_decompress(in, out, max_output, lz4);
+    case Compression::kZstd:
+      return codec::zstd_decompress(in, out, max_output);
   }
   return RecordError::kUnsupportedCompression;
 }
 
 RecordError compress(Compression c, ByteView in, Bytes& out, Lz4HeaderChecksum lz4) {
   switch (c) {
-    case Compression::kNone: out.insert(out.end(), in.begin(), in.end()); return RecordError::kNone;
-    case Compression::kGzip: return codec::gzip_compress(in, out);
-    case Compression::kSnappy: return codec::snappy_compress_xerial(in, out);
-    case Compression::kLz4: return codec::lz4_compress(in, out, lz4);
-    case Compression::kZstd: return codec::zstd_compress(in, out);
+    case Compression::kNone:
+      out.insert(out.end(), in.begin(), in.end());
+      return RecordError::kNone;
+    case Compression::kGzip:
+      return codec::gzip_compress(in, out);
+    case Compression::kSnappy:
+      return codec::snappy_compress_xerial(in, out);
+    case Compression::kLz4:
+      return codec::lz4_compress(in, out, lz4);
+    case Compression::kZstd:
+      return codec::zstd_compress(in, out);
   }
   return RecordError::kUnsupportedCompression;
 }

@@ -16,8 +16,8 @@ enum class ControlRecordType : int16_t { kAbort = 0, kCommit = 1 };
 
 struct ControlRecord {
   int16_t version = 0;
-  int16_t type = 0;               // ControlRecordType for transaction markers
-  int32_t coordinator_epoch = -1; // only for ABORT / COMMIT
+  int16_t type = 0;                // ControlRecordType for transaction markers
+  int32_t coordinator_epoch = -1;  // only for ABORT / COMMIT
   bool is_transaction_marker() const { return type == 0 || type == 1; }
 };
 

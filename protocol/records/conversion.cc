@@ -8,8 +8,8 @@
 
 namespace fjord {
 
-RecordError convert_legacy_to_batch(ByteView message_set, Bytes& out,
-                                    DecompressionBuffer& scratch, const UpConversion& options) {
+RecordError convert_legacy_to_batch(ByteView message_set, Bytes& out, DecompressionBuffer& scratch,
+                                    const UpConversion& options) {
   // First pass (framing only, no decompression): the codec and timestamp type to keep.
   Compression codec = Compression::kNone;
   TimestampType timestamp_type = TimestampType::kCreateTime;
@@ -38,9 +38,8 @@ RecordError convert_legacy_to_batch(ByteView message_set, Bytes& out,
   bool started = false;
   int64_t previous = 0;
   while (reader.next(record)) {
-    int64_t offset = options.assign_offsets_from
-                         ? *options.assign_offsets_from + builder.count()
-                         : record.offset;
+    int64_t offset = options.assign_offsets_from ? *options.assign_offsets_from + builder.count()
+                                                 : record.offset;
     if (!started) {
       batch.base_offset = offset;
       builder.reset(batch);
@@ -84,7 +83,8 @@ RecordError legacy_to_legacy(ByteView message, int8_t magic, Bytes& out,
   legacy::LegacyMessageSetBuilder builder(magic, view->compression());
   legacy::LegacyRecordReader reader(message, scratch, max_decompressed);
   legacy::LegacyRecord record;
-  while (reader.next(record)) builder.append(record.offset, record.timestamp, record.key, record.value);
+  while (reader.next(record))
+    builder.append(record.offset, record.timestamp, record.key, record.value);
   if (reader.error() != RecordError::kNone) return reader.error();
   return builder.build(out);
 }

@@ -101,8 +101,7 @@ ShiftTable make_shift_table(size_t len) {
 }
 
 inline uint32_t shift(const ShiftTable& t, uint32_t crc) {
-  return t[0][crc & 0xff] ^ t[1][(crc >> 8) & 0xff] ^ t[2][(crc >> 16) & 0xff] ^
-         t[3][crc >> 24];
+  return t[0][crc & 0xff] ^ t[1][(crc >> 8) & 0xff] ^ t[2][(crc >> 16) & 0xff] ^ t[3][crc >> 24];
 }
 
 struct ShiftTables {
@@ -177,8 +176,8 @@ uint32_t crc32c_sw(ByteView data, uint32_t crc) {
   while (len >= 8) {
     uint64_t v = load_le64(p) ^ c;
     c = kTables[7][v & 0xff] ^ kTables[6][(v >> 8) & 0xff] ^ kTables[5][(v >> 16) & 0xff] ^
-        kTables[4][(v >> 24) & 0xff] ^ kTables[3][(v >> 32) & 0xff] ^
-        kTables[2][(v >> 40) & 0xff] ^ kTables[1][(v >> 48) & 0xff] ^ kTables[0][v >> 56];
+        kTables[4][(v >> 24) & 0xff] ^ kTables[3][(v >> 32) & 0xff] ^ kTables[2][(v >> 40) & 0xff] ^
+        kTables[1][(v >> 48) & 0xff] ^ kTables[0][v >> 56];
     p += 8;
     len -= 8;
   }

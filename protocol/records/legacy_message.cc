@@ -42,9 +42,7 @@ RecordResult<LegacyMessageView> LegacyMessageView::parse(ByteView bytes) {
   return m;
 }
 
-uint32_t LegacyMessageView::compute_crc() const {
-  return crc32_ieee(bytes_.subspan(kMagicOffset));
-}
+uint32_t LegacyMessageView::compute_crc() const { return crc32_ieee(bytes_.subspan(kMagicOffset)); }
 
 RecordError LegacyMessageView::validate() const {
   if (compute_crc() != crc_) return RecordError::kCrcMismatch;
@@ -84,8 +82,8 @@ void LegacyMessageSetBuilder::clear() {
   max_timestamp_ = kNoTimestamp;
 }
 
-void LegacyMessageSetBuilder::append(int64_t offset, int64_t timestamp,
-                                     std::optional<ByteView> key, std::optional<ByteView> value) {
+void LegacyMessageSetBuilder::append(int64_t offset, int64_t timestamp, std::optional<ByteView> key,
+                                     std::optional<ByteView> value) {
   if (count_ == 0) first_offset_ = offset;
   if (count_ == 0 || timestamp > max_timestamp_) max_timestamp_ = timestamp;
   last_offset_ = offset;
@@ -109,9 +107,9 @@ RecordError LegacyMessageSetBuilder::build(Bytes& out) const {
   }
   if (compression_ == Compression::kZstd) return RecordError::kUnsupportedCompression;
   Bytes compressed;
-  RecordError e = compress(compression_, messages_, compressed,
-                           magic_ == 0 ? Lz4HeaderChecksum::kLegacyKafka
-                                       : Lz4HeaderChecksum::kStandard);
+  RecordError e =
+      compress(compression_, messages_, compressed,
+               magic_ == 0 ? Lz4HeaderChecksum::kLegacyKafka : Lz4HeaderChecksum::kStandard);
   if (e != RecordError::kNone) return e;
   int8_t attributes = static_cast<int8_t>(compression_);
   if (magic_ == 1 && timestamp_type_ == TimestampType::kLogAppendTime) {

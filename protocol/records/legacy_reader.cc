@@ -4,9 +4,9 @@ namespace fjord::legacy {
 
 bool LegacyRecordReader::open_wrapper(const LegacyMessageView& wrapper) {
   if (!wrapper.value()) return fail(RecordError::kInvalidRecord);
-  RecordError e = decompress(wrapper.compression(), *wrapper.value(), scratch_, max_decompressed_,
-                             wrapper.magic() == 0 ? Lz4HeaderChecksum::kLegacyKafka
-                                                  : Lz4HeaderChecksum::kStandard);
+  RecordError e = decompress(
+      wrapper.compression(), *wrapper.value(), scratch_, max_decompressed_,
+      wrapper.magic() == 0 ? Lz4HeaderChecksum::kLegacyKafka : Lz4HeaderChecksum::kStandard);
   if (e != RecordError::kNone) return fail(e);
   inner_offset_shift_ = 0;
   if (wrapper.magic() > 0) {
@@ -41,9 +41,8 @@ bool LegacyRecordReader::next(LegacyRecord& out) {
                                           static_cast<uint64_t>(inner_offset_shift_));
         out.magic = message->magic();
         out.timestamp_type = wrapper_.timestamp_type();
-        out.timestamp = out.timestamp_type == TimestampType::kLogAppendTime
-                            ? wrapper_.timestamp()
-                            : message->timestamp();
+        out.timestamp = out.timestamp_type == TimestampType::kLogAppendTime ? wrapper_.timestamp()
+                                                                            : message->timestamp();
         out.wrapper_compression = wrapper_.compression();
         out.key = message->key();
         out.value = message->value();

@@ -79,9 +79,9 @@ bool RecordReader::next(Record& out) {
   out.headers_bytes = body.subspan(headers_start);
   out.bytes = data_.subspan(pos_, prefix + static_cast<size_t>(length));
   out.offset = wrapping_add(context_.base_offset, out.offset_delta);
-  out.timestamp = context_.log_append_time ? context_.max_timestamp
-                                           : wrapping_add(context_.base_timestamp,
-                                                          out.timestamp_delta);
+  out.timestamp = context_.log_append_time
+                      ? context_.max_timestamp
+                      : wrapping_add(context_.base_timestamp, out.timestamp_delta);
   pos_ += prefix + static_cast<size_t>(length);
   ++read_;
   return true;
@@ -104,12 +104,10 @@ void write_nullable(Writer& w, const std::optional<ByteView>& v) {
 void write_record(Writer& w, int32_t offset_delta, int64_t timestamp_delta,
                   std::optional<ByteView> key, std::optional<ByteView> value,
                   std::span<const RecordHeader> headers) {
-  size_t body = 1 + varlong_size(timestamp_delta) + varint_size(offset_delta) +
-                nullable_size(key) + nullable_size(value) +
-                varint_size(static_cast<int32_t>(headers.size()));
+  size_t body = 1 + varlong_size(timestamp_delta) + varint_size(offset_delta) + nullable_size(key) +
+                nullable_size(value) + varint_size(static_cast<int32_t>(headers.size()));
   for (const RecordHeader& h : headers) {
-    body += varint_size(static_cast<int32_t>(h.key.size())) + h.key.size() +
-            nullable_size(h.value);
+    body += varint_size(static_cast<int32_t>(h.key.size())) + h.key.size() + nullable_size(h.value);
   }
   w.write_varint(static_cast<int32_t>(body));
   w.write_int8(0);

@@ -13,8 +13,7 @@ constexpr size_t kMinRecordSize = 7;
 
 RecordResult<RecordBatchView> RecordBatchView::parse(ByteView bytes) {
   if (bytes.size() < batch_header::kSize) {
-    if (bytes.size() > batch_header::kMagic &&
-        batch_header::magic(bytes.data()) != 2) {
+    if (bytes.size() > batch_header::kMagic && batch_header::magic(bytes.data()) != 2) {
       return RecordError::kUnsupportedMagic;
     }
     return RecordError::kTruncated;
@@ -86,9 +85,9 @@ RecordError RecordBatchView::validate_records(DecompressionBuffer& scratch,
   int32_t index = 0;
   int32_t previous = -1;
   while (reader->next(record)) {
-    if (options.contiguous_offsets ? record.offset_delta != index
-                                   : (record.offset_delta <= previous ||
-                                      record.offset_delta > last_offset_delta())) {
+    if (options.contiguous_offsets
+            ? record.offset_delta != index
+            : (record.offset_delta <= previous || record.offset_delta > last_offset_delta())) {
       return RecordError::kInvalidOffset;
     }
     previous = record.offset_delta;

@@ -67,7 +67,7 @@ class RecordBatchView {
   Compression compression() const { return static_cast<Compression>(compression_id()); }
   TimestampType timestamp_type() const {
     return (attributes() & batch_header::kTimestampTypeMask) ? TimestampType::kLogAppendTime
-                                                              : TimestampType::kCreateTime;
+                                                             : TimestampType::kCreateTime;
   }
   bool is_transactional() const { return attributes() & batch_header::kTransactionalFlag; }
   bool is_control() const { return attributes() & batch_header::kControlFlag; }

@@ -39,8 +39,8 @@ ErrorCode to_error_code(RecordError e);
 template <typename T>
 class [[nodiscard]] RecordResult {
  public:
-  RecordResult(T value) : v_(std::move(value)) {}    // NOLINT: implicit by design
-  RecordResult(RecordError error) : v_(error) {}     // NOLINT: implicit by design
+  RecordResult(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  RecordResult(RecordError error) : v_(error) {}   // NOLINT: implicit by design
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }

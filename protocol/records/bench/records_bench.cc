@@ -75,12 +75,14 @@ void iterate(benchmark::State& state, Compression c) {
     benchmark::DoNotOptimize(sum);
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * uncompressed.size()));
-  state.counters["records/s"] =
-      benchmark::Counter(static_cast<double>(state.iterations()) * 1000, benchmark::Counter::kIsRate);
+  state.counters["records/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * 1000,
+                                                   benchmark::Counter::kIsRate);
   state.counters["batch_bytes"] = static_cast<double>(bytes.size());
 }
 
-void BM_ValidateIterate1MiBUncompressed(benchmark::State& state) { iterate(state, Compression::kNone); }
+void BM_ValidateIterate1MiBUncompressed(benchmark::State& state) {
+  iterate(state, Compression::kNone);
+}
 BENCHMARK(BM_ValidateIterate1MiBUncompressed);
 void BM_ValidateIterate1MiBLz4(benchmark::State& state) { iterate(state, Compression::kLz4); }
 BENCHMARK(BM_ValidateIterate1MiBLz4);
@@ -100,14 +102,17 @@ void decompress_only(benchmark::State& state, Compression c) {
     benchmark::DoNotOptimize(scratch.view().data());
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
-  state.counters["ratio"] = static_cast<double>(body.size()) / static_cast<double>(compressed.size());
+  state.counters["ratio"] =
+      static_cast<double>(body.size()) / static_cast<double>(compressed.size());
 }
 
 void BM_DecompressLz4_1MiB(benchmark::State& state) { decompress_only(state, Compression::kLz4); }
 BENCHMARK(BM_DecompressLz4_1MiB);
 void BM_DecompressZstd_1MiB(benchmark::State& state) { decompress_only(state, Compression::kZstd); }
 BENCHMARK(BM_DecompressZstd_1MiB);
-void BM_DecompressSnappy_1MiB(benchmark::State& state) { decompress_only(state, Compression::kSnappy); }
+void BM_DecompressSnappy_1MiB(benchmark::State& state) {
+  decompress_only(state, Compression::kSnappy);
+}
 BENCHMARK(BM_DecompressSnappy_1MiB);
 void BM_DecompressGzip_1MiB(benchmark::State& state) { decompress_only(state, Compression::kGzip); }
 BENCHMARK(BM_DecompressGzip_1MiB);

@@ -76,7 +76,9 @@ INSTANTIATE_TEST_SUITE_P(AllCodecs, CodecTest,
                          ::testing::Values(Compression::kNone, Compression::kGzip,
                                            Compression::kSnappy, Compression::kLz4,
                                            Compression::kZstd),
-                         [](const auto& info) { return std::string(compression_name(info.param)); });
+                         [](const auto& info) {
+                           return std::string(compression_name(info.param));
+                         });
 
 TEST(SnappyTest, WritesXerialFramingLikeSnappyJava) {
   Bytes input = sample(100000);
@@ -110,8 +112,8 @@ TEST(SnappyTest, ReadsRawSnappy) {
 TEST(SnappyTest, ReadsAHandMadeXerialStream) {
   // 0x82 SNAPPY 0, version 1, compatible 1, one block: raw snappy of "hello" is
   // varint length 5, literal tag (5-1)<<2, "hello".
-  const uint8_t stream[] = {0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0, 0, 0, 0, 1, 0, 0, 0, 1,
-                            0,    0,   0,   7,   5,   16,  'h', 'e', 'l', 'l', 'o'};
+  const uint8_t stream[] = {0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0,  0,   0,   0,   1,   0,  0,
+                            0,    1,   0,   0,   0,   7,   5,   16, 'h', 'e', 'l', 'l', 'o'};
   DecompressionBuffer buffer;
   ASSERT_EQ(decompress(Compression::kSnappy, stream, buffer, 100), RecordError::kNone);
   EXPECT_EQ(std::string(buffer.view().begin(), buffer.view().end()), "hello");

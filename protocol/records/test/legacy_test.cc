@@ -3,13 +3,13 @@
 #include <string>
 #include <vector>
 
+#include "protocol/records/batch_builder.h"
 #include "protocol/records/batch_iterator.h"
 #include "protocol/records/conversion.h"
 #include "protocol/records/crc32c.h"
 #include "protocol/records/legacy_message.h"
 #include "protocol/records/legacy_reader.h"
 #include "protocol/records/record_batch.h"
-#include "protocol/records/batch_builder.h"
 
 namespace fjord {
 namespace {

@@ -25,9 +25,10 @@ Bytes build(const BatchOptions& options, int n, size_t value_size = 20) {
     std::string key = "key-" + std::to_string(i);
     std::string value(value_size, static_cast<char>('a' + i % 26));
     RecordHeader headers[] = {{"h1", as_bytes("v1")}, {"trace", std::nullopt}};
-    builder.append(1000 + i * 10, i % 5 == 4 ? std::nullopt : std::optional(as_bytes(key)),
-                   i % 7 == 6 ? std::nullopt : std::optional(as_bytes(value)),
-                   i % 2 ? std::span<const RecordHeader>(headers) : std::span<const RecordHeader>());
+    builder.append(
+        1000 + i * 10, i % 5 == 4 ? std::nullopt : std::optional(as_bytes(key)),
+        i % 7 == 6 ? std::nullopt : std::optional(as_bytes(value)),
+        i % 2 ? std::span<const RecordHeader>(headers) : std::span<const RecordHeader>());
   }
   Bytes out;
   EXPECT_EQ(builder.build(out), RecordError::kNone);
@@ -132,7 +133,9 @@ INSTANTIATE_TEST_SUITE_P(AllCodecs, BatchRoundTrip,
                          ::testing::Values(Compression::kNone, Compression::kGzip,
                                            Compression::kSnappy, Compression::kLz4,
                                            Compression::kZstd),
-                         [](const auto& info) { return std::string(compression_name(info.param)); });
+                         [](const auto& info) {
+                           return std::string(compression_name(info.param));
+                         });
 
 TEST(RecordBatchTest, AssigningOffsetsKeepsTheCrcValid) {
   Bytes bytes = build({}, 3);
@@ -215,7 +218,8 @@ TEST(RecordBatchTest, MalformedRecordsAreInvalidRecord) {
     EXPECT_EQ(batch->validate_records(scratch), want);
   };
   // A varint that never ends (five continuation bytes) as the record length.
-  check(with_record_bytes(bytes, first, {0xff, 0xff, 0xff, 0xff, 0xff}), RecordError::kInvalidRecord);
+  check(with_record_bytes(bytes, first, {0xff, 0xff, 0xff, 0xff, 0xff}),
+        RecordError::kInvalidRecord);
   // Negative record length.
   check(with_record_bytes(bytes, first, {0x01}), RecordError::kInvalidRecord);
   // Length larger than what is left.
