@@ -29,12 +29,8 @@ struct ApiInfo {
   int16_t deprecated_max;  // versions <= this are deprecated (KIP-896), -1 if none
   uint8_t listeners;       // ApiListener bits
 
-  bool supports(int16_t version) const {
-    return version >= min_version && version <= max_version;
-  }
-  bool is_flexible(int16_t version) const {
-    return flexible_from >= 0 && version >= flexible_from;
-  }
+  bool supports(int16_t version) const { return version >= min_version && version <= max_version; }
+  bool is_flexible(int16_t version) const { return flexible_from >= 0 && version >= flexible_from; }
   // Request header v2 for flexible versions, else v1 (v0 only for ControlledShutdown v0).
   // Also defined for versions above max_version, so a newer client's ApiVersions request can
   // still be parsed and answered.

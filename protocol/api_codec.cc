@@ -38,8 +38,10 @@ void write_string(Writer& w, bool compact, const std::string& s) {
 }
 
 void write_string(Writer& w, bool compact, const std::optional<std::string>& s) {
-  if (!s) w.write_string_length(-1, compact);
-  else write_string(w, compact, *s);
+  if (!s)
+    w.write_string_length(-1, compact);
+  else
+    write_string(w, compact, *s);
 }
 
 size_t string_size(bool compact, const std::string& s) {
@@ -77,8 +79,10 @@ void write_bytes(Writer& w, bool compact, const Bytes& b) {
 }
 
 void write_bytes(Writer& w, bool compact, const std::optional<Bytes>& b) {
-  if (!b) w.write_bytes_length(-1, compact);
-  else write_bytes(w, compact, *b);
+  if (!b)
+    w.write_bytes_length(-1, compact);
+  else
+    write_bytes(w, compact, *b);
 }
 
 size_t bytes_size(bool compact, const Bytes& b) {

@@ -80,8 +80,10 @@ void read_tagged_fields(Reader& r, UnknownTaggedFields& unknown, Known&& known) 
     if (!r.ok()) return;
     Reader field(data);
     if (known(tag, field)) {
-      if (!field.ok()) r.fail(field.error());
-      else if (!field.at_end()) r.fail(DecodeError::kTrailingBytes);
+      if (!field.ok())
+        r.fail(field.error());
+      else if (!field.at_end())
+        r.fail(DecodeError::kTrailingBytes);
     } else {
       unknown.push_back({tag, Bytes(data.begin(), data.end())});
     }

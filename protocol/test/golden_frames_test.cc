@@ -97,7 +97,8 @@ TEST(GoldenFrames, DecodeAndReencodeByteForByte) {
 }
 
 TEST(GoldenFrames, FieldsOfAJavaProduceRequest) {
-  const Bytes frame = read_file(std::string(FJORD_GOLDEN_DIR) + "/java-3.9.0/produce_v11_request.bin");
+  const Bytes frame =
+      read_file(std::string(FJORD_GOLDEN_DIR) + "/java-3.9.0/produce_v11_request.bin");
   Reader r(frame);
   RequestHeader header;
   ASSERT_EQ(decode_request_header(r, header), DecodeError::kNone);
@@ -108,8 +109,8 @@ TEST(GoldenFrames, FieldsOfAJavaProduceRequest) {
   EXPECT_EQ(req.topic_data[0].name, "golden-java");
   ASSERT_EQ(req.topic_data[0].partition_data.size(), 1u);
   const RecordsRef& records = req.topic_data[0].partition_data[0].records;
-  ASSERT_GT(records.size(), 61);               // at least one magic-2 batch header
-  EXPECT_EQ(records.bytes[16], 2);             // magic
+  ASSERT_GT(records.size(), 61);                  // at least one magic-2 batch header
+  EXPECT_EQ(records.bytes[16], 2);                // magic
   EXPECT_GE(records.bytes.data(), frame.data());  // a view into the frame
   EXPECT_LE(records.bytes.data() + records.bytes.size(), frame.data() + frame.size());
 }

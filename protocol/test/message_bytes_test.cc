@@ -31,8 +31,14 @@ Bytes encode(const T& m, int16_t version) {
 TEST(HandChecked, ApiVersionsV3Request) {
   // Request header v2 (classic client id, then tagged fields), then a compact body.
   const Bytes frame = cat({{0x00, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01},
-                           {0x00, 0x07}, str("rdkafka"), {0x00},
-                           {0x0b}, str("librdkafka"), {0x06}, str("2.3.0"), {0x00}});
+                           {0x00, 0x07},
+                           str("rdkafka"),
+                           {0x00},
+                           {0x0b},
+                           str("librdkafka"),
+                           {0x06},
+                           str("2.3.0"),
+                           {0x00}});
   Reader r(frame);
   RequestHeader header;
   ASSERT_EQ(decode_request_header(r, header), DecodeError::kNone);
@@ -49,7 +55,9 @@ TEST(HandChecked, ApiVersionsV3Request) {
 
 TEST(HandChecked, MetadataV1Request) {
   const Bytes frame = cat({{0x00, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x07, 0x00, 0x01, 'c'},
-                           {0x00, 0x00, 0x00, 0x02}, {0x00, 0x03}, str("foo"),
+                           {0x00, 0x00, 0x00, 0x02},
+                           {0x00, 0x03},
+                           str("foo"),
                            {0x00, 0x00}});
   Reader r(frame);
   RequestHeader header;
@@ -79,18 +87,19 @@ TEST(HandChecked, ApiVersionsResponses) {
   EXPECT_EQ(encode(resp, 0),
             (Bytes{0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x12, 0x00, 0x00, 0x00, 0x04}));
   resp.throttle_time_ms = 0x10;
-  resp.finalized_features_epoch = 5;  // tag 1, written only when not the default -1
-  EXPECT_EQ(encode(resp, 3), (Bytes{0x00, 0x00,                                // error_code
+  resp.finalized_features_epoch = 5;             // tag 1, written only when not the default -1
+  EXPECT_EQ(encode(resp, 3), (Bytes{0x00, 0x00,  // error_code
                                     0x02, 0x00, 0x12, 0x00, 0x00, 0x00, 0x04, 0x00,  // api_keys
-                                    0x00, 0x00, 0x00, 0x10,                      // throttle
-                                    0x01, 0x01, 0x08, 0, 0, 0, 0, 0, 0, 0, 0x05}));
+                                    0x00, 0x00, 0x00, 0x10,                          // throttle
+                                    0x01, 0x01, 0x08, 0,    0,    0,    0,    0,    0, 0, 0x05}));
 }
 
 TEST(Records, DecodeIsAViewIntoTheInput) {
-  const Bytes body = cat({{0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x03, 0xe8},  // null txn id, acks, timeout
-                          {0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 't'},
-                          {0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02},
-                          {0x00, 0x00, 0x00, 0x03, 'x', 'y', 'z'}});
+  const Bytes body =
+      cat({{0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x03, 0xe8},  // null txn id, acks, timeout
+           {0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 't'},
+           {0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02},
+           {0x00, 0x00, 0x00, 0x03, 'x', 'y', 'z'}});
   ProduceRequest req;
   ASSERT_EQ(decode_exact(req, body, 3), DecodeError::kNone);
   EXPECT_FALSE(req.transactional_id.has_value());
@@ -140,8 +149,8 @@ TEST(Malformed, NegativeAndHugeLengths) {
             DecodeError::kVarintTooLong);
   EXPECT_EQ(decode_exact(req, Bytes{0xff, 0xff, 0xff, 0xff, 0x0f}, 9), DecodeError::kTooLarge);
   ProduceRequest produce;
-  EXPECT_EQ(decode_exact(produce, Bytes{0xff, 0xff, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 't', 0,
-                                        0, 0, 1, 0, 0, 0, 0, 0x80, 0, 0, 0},
+  EXPECT_EQ(decode_exact(produce, Bytes{0xff, 0xff, 0, 1, 0, 0, 0, 1, 0, 0,    0, 1, 0, 1,
+                                        't',  0,    0, 0, 1, 0, 0, 0, 0, 0x80, 0, 0, 0},
                          3),
             DecodeError::kNegativeLength);  // records length -2^31
 }
@@ -159,10 +168,9 @@ TEST(Malformed, TaggedFields) {
   bad.insert(bad.end(), {0x09, 0, 0, 0, 0, 0, 0, 0, 5, 0xcc});
   EXPECT_EQ(decode_exact(resp, bad, 3), DecodeError::kTrailingBytes);
   // An unknown tag (4; 0-3 are known) survives decode -> encode byte for byte, in tag order.
-  const Bytes with_unknown = {0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
-                              0x03, 0x01, 0x08, 0, 0, 0, 0, 0, 0, 0, 0x05,
-                              0x03, 0x01, 0x01,
-                              0x04, 0x02, 0xde, 0xad};
+  const Bytes with_unknown = {0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x03, 0x01,
+                              0x08, 0,    0,    0,    0,    0,    0,    0,    0x05,
+                              0x03, 0x01, 0x01, 0x04, 0x02, 0xde, 0xad};
   ApiVersionsResponse decoded;
   ASSERT_EQ(decode_exact(decoded, with_unknown, 3), DecodeError::kNone);
   EXPECT_EQ(decoded.finalized_features_epoch, 5);
