@@ -100,6 +100,7 @@ Result<void> File::pwrite_all(const void* buf, size_t n, int64_t off) {
 
 Result<void> File::fsync() {
   if (trip(file_faults().fail_fsync_after)) return io_error("flushing", path_, EIO);
+  if (file_faults().skip_fsync.load(std::memory_order_relaxed)) return {};
   if (::fdatasync(fd_) != 0) return io_error("flushing", path_, errno);
   return {};
 }
@@ -149,6 +150,7 @@ Result<Mmap> Mmap::map(const File& file, size_t length, bool writable) {
 Result<void> Mmap::sync(size_t bytes) {
   static const size_t kPage = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
   bytes = std::min(length_, (bytes + kPage - 1) / kPage * kPage);
+  if (file_faults().skip_fsync.load(std::memory_order_relaxed)) return {};
   if (data_ != nullptr && bytes > 0 && ::msync(data_, bytes, MS_SYNC) != 0) {
     return io_error("flushing", "index mapping", errno);
   }
@@ -173,6 +175,7 @@ Result<void> remove_all(const fs::path& path) {
 }
 
 Result<void> fsync_dir(const fs::path& dir) {
+  if (file_faults().skip_fsync.load(std::memory_order_relaxed)) return {};
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return io_error("opening", dir, errno);
   int rc = ::fsync(fd);

@@ -30,7 +30,9 @@ struct FileFaults {
   std::atomic<int64_t> fail_write_after{-1};
   std::atomic<int64_t> short_write_after{-1};  // writes half the bytes, then fails
   std::atomic<int64_t> fail_fsync_after{-1};
+  std::atomic<bool> skip_fsync{false};  // tests that crash-simulate without a real disk sync
   void reset() {
+    skip_fsync = false;
     fail_write_after = -1;
     short_write_after = -1;
     fail_fsync_after = -1;
