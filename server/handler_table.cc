@@ -1,0 +1,33 @@
+#include "server/handler_table.h"
+
+#include <algorithm>
+
+#include "server/handlers/handlers.h"
+
+namespace fjord {
+namespace {
+
+using namespace msg;  // NOLINT: the table reads better with bare message names
+
+#define FJORD_HANDLER(Api, fn, min, max)                                        \
+  HandlerEntry {                                                                \
+    Api##Request::kApiKey, min, max, &decode_and_handle<Api##Request, &handlers::fn> \
+  }
+
+const HandlerEntry kHandlers[] = {
+    FJORD_HANDLER(ApiVersions, api_versions, 0, 4),
+};
+
+#undef FJORD_HANDLER
+
+}  // namespace
+
+std::span<const HandlerEntry> handler_table() { return kHandlers; }
+
+const HandlerEntry* find_handler(int16_t api_key) {
+  auto it = std::lower_bound(std::begin(kHandlers), std::end(kHandlers), api_key,
+                             [](const HandlerEntry& h, int16_t k) { return h.api_key < k; });
+  return it != std::end(kHandlers) && it->api_key == api_key ? it : nullptr;
+}
+
+}  // namespace fjord

@@ -1,0 +1,17 @@
+// One function per Kafka API (each in server/handlers/<api>.cc). A handler runs on the
+// connection's event loop and must not block: long work is awaited, not waited for.
+#pragma once
+
+#include <asio/awaitable.hpp>
+
+#include "protocol/generated/all_messages.h"
+#include "server/request_context.h"
+
+namespace fjord::handlers {
+
+asio::awaitable<Outcome> api_versions(RequestContext& ctx, msg::ApiVersionsRequest& req);
+// The ApiVersions answer to a request at a version Fjord does not serve: v0 layout,
+// UNSUPPORTED_VERSION and the supported versions (KIP-511).
+Outcome api_versions_unsupported(RequestContext& ctx);
+
+}  // namespace fjord::handlers
