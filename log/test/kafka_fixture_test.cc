@@ -90,22 +90,6 @@ std::string text(ByteView bytes) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
 
-std::string codec_name(Compression c) {
-  switch (c) {
-    case Compression::kNone:
-      return "none";
-    case Compression::kGzip:
-      return "gzip";
-    case Compression::kSnappy:
-      return "snappy";
-    case Compression::kLz4:
-      return "lz4";
-    case Compression::kZstd:
-      return "zstd";
-  }
-  return "?";
-}
-
 // What Fjord reads back, in the manifest's terms.
 struct ReadRecord {
   Expected record;
@@ -157,7 +141,7 @@ std::vector<ReadRecord> read_all(const PartitionLog& log, int32_t partition) {
           }
         } else {
           got.record.timestamp = rec.timestamp;
-          got.record.codec = codec_name(batch->compression());
+          got.record.codec = compression_name(batch->compression());
           if (rec.key) got.record.key = text(*rec.key);
           if (rec.value) got.record.value = text(*rec.value);
           std::string headers;
