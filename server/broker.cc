@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <thread>
 
+#include <unistd.h>
+
 #include "server/meta_properties.h"
 #include "zk/embedded_store.h"
 
@@ -57,6 +59,38 @@ bool Broker::start(std::string* error) {
   spdlog::info("[KafkaServer id={}] started (cluster id {}, {} event loops)", broker_id(),
                cluster_id_, loops);
   return true;
+}
+
+Endpoint Broker::advertised_endpoint(const std::string& listener_name) const {
+  const auto& advertised = config_.advertised_listeners();
+  const Listener* match = nullptr;
+  for (const Listener& l : advertised) {
+    if (l.name == listener_name) match = &l;
+  }
+  if (match == nullptr) match = &advertised.front();
+  Endpoint e{match->host, match->port};
+  if (e.host.empty()) {
+    char name[256] = {};
+    ::gethostname(name, sizeof name - 1);
+    e.host = name;
+  }
+  // Port 0 in listeners means "pick one": advertise the port actually bound.
+  if (e.port == 0) {
+    const auto& listeners = config_.listeners();
+    for (size_t i = 0; i < listeners.size(); ++i) {
+      if (listeners[i].name == match->name) e.port = server_->bound_port(i);
+    }
+  }
+  return e;
+}
+
+StoreStatus Broker::create_topic(const CreateTopicSpec& spec, bool validate_only,
+                                 std::shared_ptr<const TopicMetadata>* created) {
+  return metadata_->create_topic(spec, validate_only, created);
+}
+
+StoreStatus Broker::delete_topic(const std::string& name) {
+  return metadata_->delete_topic(name);
 }
 
 void Broker::shutdown() {

@@ -14,6 +14,11 @@
 
 namespace fjord {
 
+struct Endpoint {
+  std::string host;
+  int32_t port = 0;
+};
+
 class Broker {
  public:
   explicit Broker(BrokerConfig config);
@@ -29,6 +34,14 @@ class Broker {
   int32_t broker_id() const { return config_.broker_id(); }
   const std::string& cluster_id() const { return cluster_id_; }
   MetadataStore& metadata() { return *metadata_; }
+  std::optional<std::string> rack() const { return config_.get("broker.rack"); }
+  // The advertised host and port of a listener (advertised.listeners, else listeners; an empty
+  // host advertises this machine's host name, as Kafka does).
+  Endpoint advertised_endpoint(const std::string& listener_name) const;
+  // Creates a topic in the metadata store; the partitions' logs follow from the change.
+  StoreStatus create_topic(const CreateTopicSpec& spec, bool validate_only,
+                           std::shared_ptr<const TopicMetadata>* created);
+  StoreStatus delete_topic(const std::string& name);
   // The port a listener is bound to (useful with port 0 in tests).
   uint16_t bound_port(size_t listener) const { return server_->bound_port(listener); }
 

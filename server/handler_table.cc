@@ -15,7 +15,10 @@ using namespace msg;  // NOLINT: the table reads better with bare message names
   }
 
 const HandlerEntry kHandlers[] = {
+    FJORD_HANDLER(Metadata, metadata, 0, 12),
     FJORD_HANDLER(ApiVersions, api_versions, 0, 4),
+    FJORD_HANDLER(CreateTopics, create_topics, 0, 7),
+    FJORD_HANDLER(DeleteTopics, delete_topics, 0, 6),
 };
 
 #undef FJORD_HANDLER

@@ -13,5 +13,8 @@ asio::awaitable<Outcome> api_versions(RequestContext& ctx, msg::ApiVersionsReque
 // The ApiVersions answer to a request at a version Fjord does not serve: v0 layout,
 // UNSUPPORTED_VERSION and the supported versions (KIP-511).
 Outcome api_versions_unsupported(RequestContext& ctx);
+asio::awaitable<Outcome> metadata(RequestContext& ctx, msg::MetadataRequest& req);
+asio::awaitable<Outcome> create_topics(RequestContext& ctx, msg::CreateTopicsRequest& req);
+asio::awaitable<Outcome> delete_topics(RequestContext& ctx, msg::DeleteTopicsRequest& req);
 
 }  // namespace fjord::handlers

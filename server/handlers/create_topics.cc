@@ -1,0 +1,93 @@
+// CreateTopics (key 19): validate-only, configs, explicit replica assignments, and
+// num_partitions / replication_factor -1 meaning the broker defaults (KIP-464).
+#include <map>
+#include <set>
+
+#include "log/log_config.h"
+#include "server/broker.h"
+#include "server/handlers/handlers.h"
+
+namespace fjord::handlers {
+
+asio::awaitable<Outcome> create_topics(RequestContext& ctx, msg::CreateTopicsRequest& req) {
+  const int16_t v = ctx.version();
+  msg::CreateTopicsResponse resp;
+  std::map<std::string, int> seen;
+  for (const auto& t : req.topics) ++seen[t.name];
+
+  for (const auto& t : req.topics) {
+    msg::CreateTopicsResponse::CreatableTopicResult result;
+    result.name = t.name;
+    auto fail = [&](ErrorCode code, std::string message) {
+      result.error_code = static_cast<int16_t>(code);
+      result.error_message = std::move(message);
+      result.configs = std::nullopt;
+    };
+    if (seen[t.name] > 1) {
+      // Kafka answers every duplicated entry with INVALID_REQUEST.
+      fail(ErrorCode::kInvalidRequest, "Create topics request from client `" +
+                                           std::string(ctx.client_id()) +
+                                           "` contains multiple entries for the following topics: " +
+                                           t.name);
+      resp.topics.push_back(std::move(result));
+      continue;
+    }
+    CreateTopicSpec spec;
+    spec.name = t.name;
+    spec.num_partitions = t.num_partitions;
+    spec.replication_factor = t.replication_factor;
+    if (!t.assignments.empty()) {
+      std::map<int32_t, std::vector<int32_t>> by_partition;
+      for (const auto& a : t.assignments) by_partition[a.partition_index] = a.broker_ids;
+      bool contiguous = true;
+      int32_t expected = 0;
+      for (const auto& [p, brokers] : by_partition) {
+        contiguous = contiguous && p == expected++;
+        spec.assignment.push_back(brokers);
+      }
+      if (!contiguous) {
+        fail(ErrorCode::kInvalidReplicaAssignment,
+             "Partitions should be a consecutive 0-based integer sequence");
+        resp.topics.push_back(std::move(result));
+        continue;
+      }
+    }
+    log::LogConfig check;
+    std::string config_error;
+    for (const auto& c : t.configs) {
+      if (!c.value) continue;
+      if (!check.set(c.name, *c.value).ok()) {
+        config_error = "Invalid value " + *c.value + " for configuration " + c.name;
+        break;
+      }
+      spec.configs[c.name] = *c.value;
+    }
+    if (!config_error.empty()) {
+      fail(ErrorCode::kInvalidConfig, config_error);
+      resp.topics.push_back(std::move(result));
+      continue;
+    }
+    std::shared_ptr<const TopicMetadata> created;
+    StoreStatus st = ctx.broker.create_topic(spec, req.validate_only, &created);
+    if (!st.ok()) {
+      fail(st.code, st.message);
+    } else {
+      result.topic_id = req.validate_only ? Uuid{} : created->topic_id;
+      result.num_partitions = static_cast<int32_t>(created->partitions.size());
+      result.replication_factor = static_cast<int16_t>(created->partitions.front().replicas.size());
+      result.configs = std::vector<msg::CreateTopicsResponse::CreatableTopicConfigs>{};
+      for (const auto& [name, value] : created->configs) {
+        msg::CreateTopicsResponse::CreatableTopicConfigs c;
+        c.name = name;
+        c.value = value;
+        c.config_source = 1;  // DYNAMIC_TOPIC_CONFIG
+        result.configs->push_back(std::move(c));
+      }
+    }
+    if (v < 1) result.error_message = std::nullopt;
+    resp.topics.push_back(std::move(result));
+  }
+  co_return ctx.respond(resp);
+}
+
+}  // namespace fjord::handlers
