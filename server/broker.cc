@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "server/meta_properties.h"
+#include "server/topic_config.h"
 #include "zk/embedded_store.h"
 
 namespace fjord {
@@ -41,6 +42,31 @@ bool Broker::start(std::string* error) {
   auto store = EmbeddedStore::open(store_options, error);
   if (!store) return false;
   metadata_ = std::move(store);
+
+  log::LogManagerConfig log_config;
+  for (const std::string& dir : dirs) log_config.log_dirs.push_back(dir);
+  log_config.default_config = broker_log_defaults(config_);
+  log_config.recovery_threads_per_dir = config_.get_int("num.recovery.threads.per.data.dir");
+  log_config.retention_check_interval_ms = config_.get_long("log.retention.check.interval.ms");
+  log_config.flush_scheduler_interval_ms = config_.get_long("log.flush.scheduler.interval.ms");
+  log_config.flush_offset_checkpoint_interval_ms =
+      config_.get_long("log.flush.offset.checkpoint.interval.ms");
+  log_config.flush_start_offset_checkpoint_interval_ms =
+      config_.get_long("log.flush.start.offset.checkpoint.interval.ms");
+  log_config.high_watermark_checkpoint_interval_ms =
+      config_.get_long("replica.high.watermark.checkpoint.interval.ms");
+  auto logs = log::LogManager::open(log_config);
+  if (!logs.ok()) {
+    *error = "cannot load the logs in " + config_.get("log.dirs").value_or(dirs.front()) + ": " +
+             std::string(error_name(logs.error())) + " (see the log lines above)";
+    return false;
+  }
+  logs_ = std::move(*logs);
+  spdlog::info("loaded {} partition logs in {} ms", logs_->size(), logs_->load_ms());
+  replicas_ = std::make_unique<ReplicaManager>(broker_id(), *logs_, log_config.default_config);
+  replicas_->apply(*metadata_->snapshot());
+  metadata_->subscribe([this](const auto& snapshot) { replicas_->apply(*snapshot); });
+  logs_->startup();
 
   size_t loops = std::max(1u, std::thread::hardware_concurrency());
   if (config_.supplied("num.network.threads")) {
@@ -104,6 +130,10 @@ void Broker::shutdown() {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   loops_->stop();
+  if (!logs_->shutdown().ok()) {
+    spdlog::error("[KafkaServer id={}] the logs did not close cleanly; the next start recovers them",
+                  broker_id());
+  }
   spdlog::info("[KafkaServer id={}] shut down completed", broker_id());
 }
 

@@ -9,6 +9,7 @@
 #include "server/broker_config.h"
 #include "server/dispatcher.h"
 #include "server/event_loops.h"
+#include "server/replica_manager.h"
 #include "server/tcp_server.h"
 #include "zk/metadata_store.h"
 
@@ -34,6 +35,7 @@ class Broker {
   int32_t broker_id() const { return config_.broker_id(); }
   const std::string& cluster_id() const { return cluster_id_; }
   MetadataStore& metadata() { return *metadata_; }
+  ReplicaManager& replicas() { return *replicas_; }
   std::optional<std::string> rack() const { return config_.get("broker.rack"); }
   // The advertised host and port of a listener (advertised.listeners, else listeners; an empty
   // host advertises this machine's host name, as Kafka does).
@@ -49,6 +51,8 @@ class Broker {
   BrokerConfig config_;
   std::string cluster_id_;
   std::unique_ptr<MetadataStore> metadata_;
+  std::unique_ptr<log::LogManager> logs_;
+  std::unique_ptr<ReplicaManager> replicas_;
   std::unique_ptr<EventLoops> loops_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::unique_ptr<TcpServer> server_;

@@ -3,9 +3,9 @@
 #include <map>
 #include <set>
 
-#include "log/log_config.h"
 #include "server/broker.h"
 #include "server/handlers/handlers.h"
+#include "server/topic_config.h"
 
 namespace fjord::handlers {
 
@@ -52,12 +52,11 @@ asio::awaitable<Outcome> create_topics(RequestContext& ctx, msg::CreateTopicsReq
         continue;
       }
     }
-    log::LogConfig check;
     std::string config_error;
     for (const auto& c : t.configs) {
       if (!c.value) continue;
-      if (!check.set(c.name, *c.value).ok()) {
-        config_error = "Invalid value " + *c.value + " for configuration " + c.name;
+      if (auto e = validate_topic_config(c.name, *c.value)) {
+        config_error = *e;
         break;
       }
       spec.configs[c.name] = *c.value;

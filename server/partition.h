@@ -1,0 +1,48 @@
+// Partition is this broker's replica of one topic partition: its log, its leader epoch, and
+// the fetches waiting for new data (delayed fetch). On one node the leader is the whole ISR,
+// so the high watermark follows the log end offset after every append.
+//
+// Thread-safety: append/read may run on any event loop concurrently (PartitionLog serialises
+// writers); waiters are guarded by a per-partition mutex, never a global one.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "log/partition_log.h"
+#include "protocol/wire.h"
+
+namespace fjord {
+
+class Partition {
+ public:
+  Partition(log::TopicPartition tp, Uuid topic_id, std::shared_ptr<log::PartitionLog> log)
+      : tp_(std::move(tp)), topic_id_(topic_id), log_(std::move(log)) {}
+
+  const log::TopicPartition& tp() const { return tp_; }
+  const Uuid& topic_id() const { return topic_id_; }
+  log::PartitionLog& log() { return *log_; }
+  const std::shared_ptr<log::PartitionLog>& log_ptr() const { return log_; }
+  int32_t leader_epoch() const { return leader_epoch_; }
+
+  // Leader append; advances the high watermark and wakes the waiting fetches.
+  Result<log::AppendInfo> append_as_leader(std::span<uint8_t> batches);
+
+  // Registers a one-shot callback run (on the appending thread) after the next append.
+  // The callback must only post work to its own executor.
+  void on_next_append(std::function<void()> wake);
+
+ private:
+  log::TopicPartition tp_;
+  Uuid topic_id_;
+  std::shared_ptr<log::PartitionLog> log_;
+  int32_t leader_epoch_ = 0;
+  std::mutex waiters_mu_;
+  std::vector<std::function<void()>> waiters_;
+};
+
+using PartitionPtr = std::shared_ptr<Partition>;
+
+}  // namespace fjord
