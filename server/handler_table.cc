@@ -15,6 +15,9 @@ using namespace msg;  // NOLINT: the table reads better with bare message names
   }
 
 const HandlerEntry kHandlers[] = {
+    FJORD_HANDLER(Produce, produce, 0, 11),
+    FJORD_HANDLER(Fetch, fetch, 0, 17),
+    FJORD_HANDLER(ListOffsets, list_offsets, 0, 9),
     FJORD_HANDLER(Metadata, metadata, 0, 12),
     FJORD_HANDLER(ApiVersions, api_versions, 0, 4),
     FJORD_HANDLER(CreateTopics, create_topics, 0, 7),

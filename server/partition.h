@@ -30,9 +30,11 @@ class Partition {
   // Leader append; advances the high watermark and wakes the waiting fetches.
   Result<log::AppendInfo> append_as_leader(std::span<uint8_t> batches);
 
-  // Registers a one-shot callback run (on the appending thread) after the next append.
-  // The callback must only post work to its own executor.
-  void on_next_append(std::function<void()> wake);
+  // Registers a one-shot callback run (on the appending thread) after the next append; the
+  // callback must only post work to its own executor. remove_waiter() drops it early (a
+  // fetch that completed by timeout), so idle partitions do not collect stale waiters.
+  uint64_t on_next_append(std::function<void()> wake);
+  void remove_waiter(uint64_t id);
 
  private:
   log::TopicPartition tp_;
@@ -40,7 +42,8 @@ class Partition {
   std::shared_ptr<log::PartitionLog> log_;
   int32_t leader_epoch_ = 0;
   std::mutex waiters_mu_;
-  std::vector<std::function<void()>> waiters_;
+  uint64_t next_waiter_id_ = 1;
+  std::vector<std::pair<uint64_t, std::function<void()>>> waiters_;
 };
 
 using PartitionPtr = std::shared_ptr<Partition>;

@@ -14,6 +14,9 @@ asio::awaitable<Outcome> api_versions(RequestContext& ctx, msg::ApiVersionsReque
 // UNSUPPORTED_VERSION and the supported versions (KIP-511).
 Outcome api_versions_unsupported(RequestContext& ctx);
 asio::awaitable<Outcome> metadata(RequestContext& ctx, msg::MetadataRequest& req);
+asio::awaitable<Outcome> produce(RequestContext& ctx, msg::ProduceRequest& req);
+asio::awaitable<Outcome> fetch(RequestContext& ctx, msg::FetchRequest& req);
+asio::awaitable<Outcome> list_offsets(RequestContext& ctx, msg::ListOffsetsRequest& req);
 asio::awaitable<Outcome> create_topics(RequestContext& ctx, msg::CreateTopicsRequest& req);
 asio::awaitable<Outcome> delete_topics(RequestContext& ctx, msg::DeleteTopicsRequest& req);
 

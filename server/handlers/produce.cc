@@ -1,0 +1,115 @@
+// Produce (key 0): appends each partition's batches to the leader's log. acks=0 gets no
+// response (and an error then closes the connection, as Kafka does, so the client refreshes
+// its metadata); acks=1 and acks=-1 are answered once the local append is done, which on a
+// single node is also the ISR's. Produce v0-v2 may carry magic 0/1 message sets: they are
+// converted to one magic-2 batch before the append.
+#include "protocol/records/batch_header.h"
+#include "protocol/records/conversion.h"
+#include "server/broker.h"
+#include "server/handlers/handlers.h"
+
+namespace fjord::handlers {
+namespace {
+
+using Resp = msg::ProduceResponse;
+
+struct PartitionOutcome {
+  ErrorCode error = ErrorCode::kNone;
+  std::string message;
+  log::AppendInfo info;
+};
+
+PartitionOutcome append_partition(Broker& broker, const std::string& topic,
+                                  const msg::ProduceRequest::PartitionProduceData& data,
+                                  int16_t version) {
+  PartitionOutcome out;
+  PartitionPtr partition = broker.replicas().get(topic, data.index);
+  if (!partition) {
+    out.error = ErrorCode::kUnknownTopicOrPartition;
+    return out;
+  }
+  const RecordsRef& records = data.records;
+  if (records.is_null || records.bytes.size() <= batch_header::kMagic) {
+    out.error = ErrorCode::kCorruptMessage;
+    out.message = "Produce request carries no complete record batch";
+    return out;
+  }
+  // The request frame is owned by the dispatcher for the whole handling and is ours to
+  // modify: offsets and the leader epoch are assigned in place, without a copy.
+  std::span<uint8_t> bytes(const_cast<uint8_t*>(records.bytes.data()), records.bytes.size());
+  const int8_t magic = static_cast<int8_t>(bytes[batch_header::kMagic]);
+  Bytes converted;
+  if (magic < 2) {
+    if (version >= 3) {
+      out.error = ErrorCode::kInvalidRecord;
+      out.message = "Produce requests with version " + std::to_string(version) +
+                    " are only allowed to contain record batches with magic version 2";
+      return out;
+    }
+    DecompressionBuffer scratch;
+    UpConversion options;
+    options.assign_offsets_from = 0;
+    RecordError e = convert_legacy_to_batch(ByteView(bytes.data(), bytes.size()), converted,
+                                            scratch, options);
+    if (e != RecordError::kNone) {
+      out.error = to_error_code(e);
+      out.message = std::string(record_error_name(e));
+      return out;
+    }
+    bytes = std::span<uint8_t>(converted.data(), converted.size());
+  }
+  Result<log::AppendInfo> info = partition->append_as_leader(bytes);
+  if (!info.ok()) {
+    out.error = info.error();
+    return out;
+  }
+  out.info = *info;
+  return out;
+}
+
+}  // namespace
+
+asio::awaitable<Outcome> produce(RequestContext& ctx, msg::ProduceRequest& req) {
+  const int16_t v = ctx.version();
+  const bool valid_acks = req.acks == 0 || req.acks == 1 || req.acks == -1;
+  Resp resp;
+  bool any_error = false;
+  for (const auto& topic : req.topic_data) {
+    Resp::TopicProduceResponse tr;
+    tr.name = topic.name;
+    for (const auto& data : topic.partition_data) {
+      PartitionOutcome o;
+      if (!valid_acks) {
+        o.error = ErrorCode::kInvalidRequiredAcks;
+      } else {
+        o = append_partition(ctx.broker, topic.name, data, v);
+      }
+      Resp::PartitionProduceResponse pr;
+      pr.index = data.index;
+      pr.error_code = static_cast<int16_t>(o.error);
+      if (o.error == ErrorCode::kNone) {
+        pr.base_offset = o.info.first_offset;
+        pr.log_append_time_ms = o.info.log_append_time;
+        pr.log_start_offset = o.info.log_start_offset;
+      } else {
+        any_error = true;
+        pr.base_offset = -1;
+        pr.log_append_time_ms = -1;
+        pr.log_start_offset = -1;
+        if (!o.message.empty()) pr.error_message = o.message;
+        if (o.error != ErrorCode::kUnknownTopicOrPartition) {
+          spdlog::debug("produce to {}-{} from {} failed: {} {}", topic.name, data.index,
+                        ctx.client_id(), error_name(o.error), o.message);
+        }
+      }
+      tr.partition_responses.push_back(std::move(pr));
+    }
+    resp.responses.push_back(std::move(tr));
+  }
+  if (req.acks == 0) {
+    co_return any_error ? Outcome::close() : Outcome::no_response();
+  }
+  co_return ctx.respond(resp);
+}
+
+}  // namespace fjord::handlers
