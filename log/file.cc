@@ -167,7 +167,7 @@ Result<void> remove_file(const fs::path& path) {
   return {};
 }
 
-Result<void> remove_all(const fs::path& path) {
+Result<void> remove_tree(const fs::path& path) {
   std::error_code ec;
   fs::remove_all(path, ec);
   if (ec) return io_error("deleting", path, ec.value());

@@ -1,0 +1,149 @@
+#include "log/log_manager.h"
+
+#include <gtest/gtest.h>
+
+#include "log/checkpoint_file.h"
+#include "log/partition_metadata.h"
+#include "log/test/test_batches.h"
+
+namespace fjord::log {
+namespace {
+
+using testing::make_simple_batch;
+using testing::TempDir;
+
+constexpr int64_t kT0 = 1'700'000'000'000;
+
+struct Fixture {
+  TempDir tmp;
+  ManualClock clock{kT0};
+  LogManagerConfig config;
+  Fixture() {
+    config.log_dirs = {tmp.path() / "d1", tmp.path() / "d2"};
+    config.default_config.segment_index_bytes = 4096;
+    config.default_config.segment_bytes = 4096;
+    config.clock = &clock;
+    config.start_scheduler_thread = false;
+    config.recovery_threads_per_dir = 2;
+  }
+  std::unique_ptr<LogManager> open() {
+    auto m = LogManager::open(config);
+    EXPECT_TRUE(m.ok());
+    return m.ok() ? std::move(m.value()) : nullptr;
+  }
+};
+
+void append_n(PartitionLog& log, int batches) {
+  for (int i = 0; i < batches; ++i) {
+    Bytes b = make_simple_batch(0, 4, 100, kT0);
+    ASSERT_TRUE(log.append_as_leader(b, 0).ok());
+  }
+}
+
+TEST(LogManagerTest, CreateSpreadsOverDirsAndReloadsCleanly) {
+  Fixture f;
+  {
+    auto m = f.open();
+    Uuid id;
+    id.bytes[0] = 1;
+    for (int p = 0; p < 6; ++p) {
+      auto log = m->get_or_create({"orders", p}, f.config.default_config, id);
+      ASSERT_TRUE(log.ok());
+      append_n(**log, 10 + p);
+      (*log)->update_high_watermark(8);
+    }
+    EXPECT_EQ(m->size(), 6u);
+    EXPECT_TRUE(file_exists(f.tmp.path() / "d1" / "orders-0"));
+    EXPECT_TRUE(file_exists(f.tmp.path() / "d2" / "orders-1"));
+    EXPECT_EQ(*read_partition_metadata(f.tmp.path() / "d1" / "orders-0"), id);
+    ASSERT_TRUE(m->shutdown().ok());
+  }
+  for (const char* d : {"d1", "d2"}) {
+    fs::path dir = f.tmp.path() / d;
+    EXPECT_TRUE(file_exists(dir / kCleanShutdownFile));
+    auto rps = read_offset_checkpoint(dir / kRecoveryPointCheckpoint);
+    ASSERT_TRUE(rps.ok());
+    EXPECT_EQ(rps->size(), 3u);
+    auto hws = read_offset_checkpoint(dir / kReplicationOffsetCheckpoint);
+    for (const auto& [tp, hw] : *hws) EXPECT_EQ(hw, 8);
+  }
+  auto m = f.open();
+  EXPECT_EQ(m->size(), 6u);
+  for (int p = 0; p < 6; ++p) {
+    auto log = m->get({"orders", p});
+    ASSERT_NE(log, nullptr);
+    EXPECT_EQ(log->log_end_offset(), 4 * (10 + p));
+    EXPECT_TRUE(log->load_report().recovered.empty());  // clean: no recovery
+  }
+  EXPECT_FALSE(file_exists(f.tmp.path() / "d1" / kCleanShutdownFile));
+}
+
+TEST(LogManagerTest, UncleanStopRecoversFromTheCheckpoint) {
+  Fixture f;
+  {
+    auto m = f.open();
+    auto log = *m->get_or_create({"t", 0}, f.config.default_config);
+    append_n(*log, 30);
+    ASSERT_TRUE(m->shutdown().ok());
+  }
+  // As if the broker died: no marker, recovery point back at 0.
+  for (const char* d : {"d1", "d2"}) {
+    (void)remove_file(f.tmp.path() / d / kCleanShutdownFile);
+    ASSERT_TRUE(write_offset_checkpoint(f.tmp.path() / d / kRecoveryPointCheckpoint, {}).ok());
+  }
+  auto m = f.open();
+  auto log = m->get({"t", 0});
+  EXPECT_EQ(log->log_end_offset(), 120);
+  EXPECT_FALSE(log->load_report().recovered.empty());
+}
+
+TEST(LogManagerTest, DeleteRenamesThenRemoves) {
+  Fixture f;
+  auto m = f.open();
+  auto log = *m->get_or_create({"gone", 3}, f.config.default_config);
+  append_n(*log, 3);
+  fs::path dir = log->dir();
+  ASSERT_TRUE(m->delete_log({"gone", 3}).ok());
+  EXPECT_FALSE(file_exists(dir));
+  EXPECT_EQ(m->get({"gone", 3}), nullptr);
+  bool found_delete_dir = false;
+  auto entries = list_dir(dir.parent_path());
+  ASSERT_TRUE(entries.ok());
+  for (const auto& p : entries.value()) {
+    std::string n = p.filename().string();
+    if (n.starts_with("gone-3.") && n.ends_with("-delete")) found_delete_dir = true;
+  }
+  EXPECT_TRUE(found_delete_dir);
+  // Reads through a held segment still work while the directory waits for removal.
+  EXPECT_TRUE(log->read(0, 100, 12, true).ok());
+  f.clock.advance_ms(f.config.default_config.file_delete_delay_ms);
+  m->thread_scheduler().run_due();
+  auto after = list_dir(dir.parent_path());
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(after.value().empty());
+}
+
+TEST(LogManagerTest, PeriodicTasksRunOnTheInjectedClock) {
+  Fixture f;
+  f.config.default_config.retention_ms = 400'000;
+  f.config.default_config.file_delete_delay_ms = 0;
+  auto m = f.open();
+  m->startup();
+  auto log = *m->get_or_create({"t", 0}, f.config.default_config);
+  append_n(*log, 40);  // several 4 KiB segments
+  log->update_high_watermark(log->log_end_offset());
+  int before = log->num_segments();
+  ASSERT_GT(before, 2);
+  f.clock.advance_ms(f.config.retention_check_interval_ms);
+  m->thread_scheduler().run_due();
+  EXPECT_EQ(log->num_segments(), before);  // nothing old enough yet
+  f.clock.advance_ms(f.config.retention_check_interval_ms);
+  m->thread_scheduler().run_due();
+  EXPECT_EQ(log->num_segments(), 1);
+  EXPECT_EQ(log->log_start_offset(), 160);
+  // The recovery-point checkpoint is written every 60 s.
+  EXPECT_TRUE(file_exists(f.tmp.path() / "d1" / kRecoveryPointCheckpoint));
+}
+
+}  // namespace
+}  // namespace fjord::log
