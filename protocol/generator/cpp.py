@@ -153,8 +153,12 @@ class Emitter:
                        (p, r, compact, nullable, x))
         elif k == 'struct':
             if f.nullable_type():
+                # emplace(T{}), not emplace(): clang with libstdc++ judges a nested struct
+                # with default member initialisers not default-constructible while the
+                # enclosing struct is incomplete, and caches that answer (CWG 1397).
                 out.append('%sif (::fjord::msg::codec::read_struct_present(%s, %s)) '
-                           '%s.emplace().read(%s, v);' % (p, r, nullable, x, r))
+                           '%s.emplace(decltype(%s)::value_type{}).read(%s, v);' %
+                           (p, r, nullable, x, x, r))
                 out.append('%selse %s.reset();' % (p, x))
             else:
                 out.append('%s%s.read(%s, v);' % (p, x, r))
