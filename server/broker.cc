@@ -67,6 +67,8 @@ bool Broker::start(std::string* error) {
   replicas_->apply(*metadata_->snapshot());
   metadata_->subscribe([this](const auto& snapshot) { replicas_->apply(*snapshot); });
   logs_->startup();
+  fetch_sessions_ = std::make_unique<FetchSessionCache>(
+      static_cast<size_t>(config_.get_int("max.incremental.fetch.session.cache.slots")));
 
   size_t loops = std::max(1u, std::thread::hardware_concurrency());
   if (config_.supplied("num.network.threads")) {

@@ -3,9 +3,9 @@
 // the fetch waits up to max_wait_ms and is woken by the append that brings data, not by
 // polling. Fetch v0-v3 get down-converted magic 0/1 data (copied, not spliced).
 //
-// Fetch sessions (KIP-227): this broker does not keep sessions yet and answers every
-// request in full with session id 0, which KIP-227 clients accept as "no session"
-// (the behaviour of a Kafka broker whose session cache is full).
+// Fetch sessions (KIP-227, v7+): epoch 0 creates a session from the full request, later
+// epochs send only changes (forgotten partitions removed) and get back only the partitions
+// with records, errors or moved offsets; epoch -1 fetches without a session.
 #include <unistd.h>
 
 #include <asio/steady_timer.hpp>
@@ -15,6 +15,7 @@
 
 #include "protocol/records/conversion.h"
 #include "server/broker.h"
+#include "server/fetch_session.h"
 #include "server/handlers/handlers.h"
 
 namespace fjord::handlers {
@@ -23,10 +24,11 @@ namespace {
 using Resp = msg::FetchResponse;
 
 struct Wanted {
+  SessionPartitionKey key;
+  int64_t fetch_offset = 0;
+  int32_t max_bytes = 0;
   PartitionPtr partition;  // null: error
   ErrorCode error = ErrorCode::kNone;
-  const msg::FetchRequest::FetchPartition* request;
-  size_t topic_index;
 };
 
 int8_t legacy_magic_for(int16_t version) { return version <= 1 ? 0 : 1; }
@@ -35,7 +37,7 @@ int8_t legacy_magic_for(int16_t version) { return version <= 1 ? 0 : 1; }
 void read_partition(const Wanted& w, int16_t version, bool read_committed, int32_t& budget,
                     bool& first_with_data, Resp::PartitionData& out, Response& keep,
                     std::vector<Bytes>& copies) {
-  out.partition_index = w.request->partition;
+  out.partition_index = w.key.partition;
   if (!w.partition) {
     out.error_code = static_cast<int16_t>(w.error);
     out.high_watermark = -1;
@@ -51,12 +53,12 @@ void read_partition(const Wanted& w, int16_t version, bool read_committed, int32
   out.log_start_offset = log.log_start_offset();
   if (read_committed) out.aborted_transactions.emplace();
   const bool hard_limit = version <= 2;  // v0-v2: partition_max_bytes is a hard limit
-  int32_t max = std::min(w.request->partition_max_bytes, budget);
+  int32_t max = std::min(w.max_bytes, budget);
   if (max <= 0 && !first_with_data) {
     out.records = RecordsRef::of(ByteView());
     return;
   }
-  auto read = log.read(w.request->fetch_offset, std::max(max, 0), hw,
+  auto read = log.read(w.fetch_offset, std::max(max, 0), hw,
                        first_with_data && !hard_limit);
   if (!read.ok()) {
     out.error_code = static_cast<int16_t>(read.error());
@@ -98,69 +100,130 @@ void read_partition(const Wanted& w, int16_t version, bool read_committed, int32
 
 asio::awaitable<Outcome> fetch(RequestContext& ctx, msg::FetchRequest& req) {
   const int16_t v = ctx.version();
-  if (v >= 7 && req.session_id != 0) {
-    Resp resp;
-    resp.error_code = static_cast<int16_t>(ErrorCode::kFetchSessionIdNotFound);
-    co_return ctx.respond(resp);
-  }
   auto snap = ctx.broker.metadata().snapshot();
-  std::vector<Wanted> wanted;
-  std::vector<std::pair<std::string, Uuid>> topics;  // per request topic
-  for (const auto& t : req.topics) {
+  FetchSessionCache& sessions = ctx.broker.fetch_sessions();
+
+  // The partitions this request reads, from the request alone or merged into its session.
+  SessionPartitions parts;
+  auto key_of = [&](const msg::FetchRequest::FetchTopic& t, int32_t partition) {
     std::string name = t.topic;
-    ErrorCode topic_error = ErrorCode::kNone;
     if (v >= 13) {
       const TopicMetadata* meta = snap->find(t.topic_id);
-      if (meta) name = meta->name;
-      else topic_error = ErrorCode::kUnknownTopicId;
+      name = meta ? meta->name : std::string();
     }
-    topics.emplace_back(name, t.topic_id);
+    return SessionPartitionKey{name, v >= 13 ? t.topic_id : Uuid{}, partition};
+  };
+  for (const auto& t : req.topics) {
     for (const auto& p : t.partitions) {
-      Wanted w{nullptr, topic_error, &p, topics.size() - 1};
-      if (topic_error == ErrorCode::kNone) {
-        w.partition = ctx.broker.replicas().get(name, p.partition);
-        if (!w.partition) w.error = ErrorCode::kUnknownTopicOrPartition;
+      SessionPartition& sp = parts[key_of(t, p.partition)];
+      sp.fetch_offset = p.fetch_offset;
+      sp.max_bytes = p.partition_max_bytes;
+      sp.log_start_offset = p.log_start_offset;
+    }
+  }
+  int32_t session_id = 0;
+  bool incremental = false;
+  bool create_session = false;
+  if (v >= 7) {
+    if (req.session_epoch == FetchSessionCache::kFinalEpoch ||
+        req.session_epoch == FetchSessionCache::kInitialEpoch) {
+      if (req.session_id != 0) sessions.remove(req.session_id);
+      create_session = req.session_epoch == FetchSessionCache::kInitialEpoch;
+    } else {
+      SessionPartitions cached;
+      ErrorCode e = sessions.begin(req.session_id, req.session_epoch, &cached);
+      if (e != ErrorCode::kNone) {
+        Resp resp;
+        resp.error_code = static_cast<int16_t>(e);
+        co_return ctx.respond(resp);
       }
-      wanted.push_back(w);
+      for (auto& [key, sp] : parts) {
+        auto& c = cached[key];
+        c.fetch_offset = sp.fetch_offset;
+        c.max_bytes = sp.max_bytes;
+        c.log_start_offset = sp.log_start_offset;
+      }
+      for (const auto& f : req.forgotten_topics_data) {
+        for (int32_t p : f.partitions) {
+          std::string name = f.topic;
+          if (v >= 13) {
+            const TopicMetadata* meta = snap->find(f.topic_id);
+            name = meta ? meta->name : std::string();
+          }
+          cached.erase(SessionPartitionKey{name, v >= 13 ? f.topic_id : Uuid{}, p});
+        }
+      }
+      parts = std::move(cached);
+      session_id = req.session_id;
+      incremental = true;
     }
   }
 
+  std::vector<Wanted> wanted;
+  wanted.reserve(parts.size());
+  for (const auto& [key, sp] : parts) {
+    Wanted w{key, sp.fetch_offset, sp.max_bytes, nullptr, ErrorCode::kNone};
+    if (v >= 13 && key.topic.empty()) {
+      w.error = ErrorCode::kUnknownTopicId;
+    } else {
+      w.partition = ctx.broker.replicas().get(key.topic, key.partition);
+      if (!w.partition) w.error = ErrorCode::kUnknownTopicOrPartition;
+    }
+    wanted.push_back(std::move(w));
+  }
+
   const bool read_committed = v >= 4 && req.isolation_level == 1;
+  const int32_t max_bytes = v >= 3 ? req.max_bytes : std::numeric_limits<int32_t>::max();
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0, req.max_wait_ms));
   auto executor = co_await asio::this_coro::executor;
   while (true) {
-    Resp resp;
     Response keep;
     std::vector<Bytes> copies;
-    copies.reserve(wanted.size());  // views into copies must stay valid
-    int32_t budget = v >= 3 ? req.max_bytes : std::numeric_limits<int32_t>::max();
+    copies.reserve(wanted.size());  // down-converted data is viewed until encoding
+    int32_t budget = max_bytes;
     bool first_with_data = true;
     bool any_error = false;
     std::vector<int64_t> seen_hw;
-    seen_hw.reserve(wanted.size());
-    for (const Wanted& w : wanted) {
-      if (resp.responses.empty() || resp.responses.back().topic != topics[w.topic_index].first ||
-          resp.responses.back().topic_id != topics[w.topic_index].second) {
-        Resp::FetchableTopicResponse tr;
-        tr.topic = topics[w.topic_index].first;
-        tr.topic_id = topics[w.topic_index].second;
-        resp.responses.push_back(std::move(tr));
-      }
-      Resp::PartitionData pd;
-      seen_hw.push_back(w.partition ? w.partition->log().high_watermark() : -1);
-      read_partition(w, v, read_committed, budget, first_with_data, pd, keep, copies);
-      any_error = any_error || pd.error_code != 0;
-      resp.responses.back().partitions.push_back(std::move(pd));
+    std::vector<Resp::PartitionData> data(wanted.size());
+    for (size_t i = 0; i < wanted.size(); ++i) {
+      seen_hw.push_back(wanted[i].partition ? wanted[i].partition->log().high_watermark() : -1);
+      read_partition(wanted[i], v, read_committed, budget, first_with_data, data[i], keep, copies);
+      any_error = any_error || data[i].error_code != 0;
     }
-    const int64_t bytes =
-        (v >= 3 ? req.max_bytes : std::numeric_limits<int32_t>::max()) - int64_t{budget};
+    const int64_t bytes = int64_t{max_bytes} - budget;
     if (bytes >= req.min_bytes || any_error || wanted.empty() ||
         std::chrono::steady_clock::now() >= deadline) {
+      Resp resp;
+      for (size_t i = 0; i < wanted.size(); ++i) {
+        SessionPartition& sp = parts[wanted[i].key];
+        const Resp::PartitionData& pd = data[i];
+        const bool changed = pd.error_code != 0 || pd.records.size() > 0 ||
+                             pd.high_watermark != sp.high_watermark ||
+                             pd.last_stable_offset != sp.last_stable_offset ||
+                             pd.log_start_offset != sp.leader_log_start_offset;
+        sp.high_watermark = pd.high_watermark;
+        sp.last_stable_offset = pd.last_stable_offset;
+        sp.leader_log_start_offset = pd.log_start_offset;
+        if (incremental && !changed) continue;
+        const SessionPartitionKey& key = wanted[i].key;
+        if (resp.responses.empty() || resp.responses.back().topic != key.topic ||
+            resp.responses.back().topic_id != key.topic_id) {
+          Resp::FetchableTopicResponse tr;
+          tr.topic = key.topic;
+          tr.topic_id = key.topic_id;
+          resp.responses.push_back(std::move(tr));
+        }
+        resp.responses.back().partitions.push_back(std::move(data[i]));
+      }
+      if (incremental) {
+        sessions.finish(session_id, std::move(parts));
+      } else if (create_session) {
+        session_id = sessions.create(std::move(parts));
+      }
+      resp.session_id = session_id;
       Outcome out = ctx.respond(resp);
       out.response.keep_alive = std::move(keep.keep_alive);
-      // Down-converted copies are referenced by the encoded bytes only after encoding, which
-      // copied them: nothing else to keep.
       co_return out;
     }
     // Wait for an append to any of the partitions, or the deadline.
