@@ -425,3 +425,33 @@ Result<LogReadResult> PartitionLog::read(int64_t offset, int32_t max_bytes, int6
 }
 
 }  // namespace fjord::log
+
+namespace fjord::log {
+
+Result<void> PartitionLog::replace_segments(const SegmentPtr& replacement,
+                                            const std::vector<SegmentPtr>& old_segments) {
+  std::lock_guard lock(writer_mu_);
+  auto list = snapshot();
+  for (const SegmentPtr& s : old_segments) {
+    if (std::find(list->begin(), list->end(), s) == list->end()) {
+      return ErrorCode::kUnknownServerError;  // retention or truncation got there first
+    }
+  }
+  // Kafka's swap protocol: .cleaned -> .swap, old -> .deleted, .swap -> plain names. A crash
+  // anywhere in between is finished by load_partition_dir.
+  if (auto r = replacement->change_extra_suffix(kSwapSuffix); !r) return r;
+  schedule_delete(old_segments);
+  if (auto r = replacement->change_extra_suffix({}); !r) return r;
+  auto next = std::make_shared<SegmentList>();
+  for (const SegmentPtr& s : *list) {
+    if (s == old_segments.front()) {
+      next->push_back(replacement);
+    } else if (std::find(old_segments.begin(), old_segments.end(), s) == old_segments.end()) {
+      next->push_back(s);
+    }
+  }
+  publish(std::move(next));
+  return {};
+}
+
+}  // namespace fjord::log

@@ -27,12 +27,14 @@ Segment::~Segment() = default;
 
 Result<SegmentPtr> Segment::create(const fs::path& dir, int64_t base_offset,
                                    const LogConfig& config, int64_t now_ms,
-                                   int64_t roll_jitter_ms) {
-  SegmentPtr s(new Segment(dir, base_offset, now_ms, {}));
+                                   int64_t roll_jitter_ms, std::string_view extra_suffix) {
+  SegmentPtr s(new Segment(dir, base_offset, now_ms, extra_suffix));
   s->roll_jitter_ms_ = roll_jitter_ms;
   // A leftover file with this name (from a truncation or a crash) is stale: start empty.
   for (auto suffix : {kIndexSuffix, kTimeIndexSuffix, kTxnIndexSuffix}) {
-    if (auto r = remove_file(segment_file(dir, base_offset, suffix)); !r) return r.error();
+    if (auto r = remove_file(segment_file(dir, base_offset, suffix, extra_suffix)); !r) {
+      return r.error();
+    }
   }
   if (auto r = s->open_files(config, /*create=*/true, /*active=*/true); !r) return r.error();
   if (s->size() != 0) {

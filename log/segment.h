@@ -50,7 +50,8 @@ class Segment {
   // A new, empty, active segment (files created, indexes preallocated).
   static Result<std::shared_ptr<Segment>> create(const fs::path& dir, int64_t base_offset,
                                                  const LogConfig& config, int64_t now_ms,
-                                                 int64_t roll_jitter_ms);
+                                                 int64_t roll_jitter_ms,
+                                                 std::string_view extra_suffix = {});
   // An existing segment. `extra_suffix` names files in flight (.cleaned, .swap).
   static Result<std::shared_ptr<Segment>> open(const fs::path& dir, int64_t base_offset,
                                                const LogConfig& config, int64_t now_ms,
