@@ -97,6 +97,8 @@ int Broker::stop(std::chrono::milliseconds grace) { return process_.stop(grace);
 
 int Broker::kill() { return process_.kill(); }
 
+void Broker::signal(int sig) { process_.signal(sig); }
+
 bool Broker::running() { return process_.running(); }
 
 std::unique_ptr<Broker> make_broker(BrokerConfig config, Target target) {

@@ -69,6 +69,9 @@ class Broker {
   int stop(std::chrono::milliseconds grace = 30s);
   // SIGKILL, as a crash would. Returns the exit code.
   int kill();
+  // Sends sig to the broker's process group, e.g. SIGSTOP and SIGCONT to freeze and resume it
+  // so clients see requests time out.
+  void signal(int sig);
   bool running();
 
   Target target() const { return target_; }

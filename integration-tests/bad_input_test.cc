@@ -1,0 +1,286 @@
+// A misbehaving client talks to the broker over raw sockets: truncated frames, sizes that do
+// not match, unknown API keys, unsupported versions, a 2 GiB size header, random garbage, and a
+// Produce whose record batch fails its CRC. The broker answers as Kafka does (ApiVersions at an
+// unsupported version gets UNSUPPORTED_VERSION in a v0 response; a corrupt batch gets
+// CORRUPT_MESSAGE and is not appended) or closes that one connection, and keeps serving
+// everybody else with its logs intact. Requests are built with the generated codecs and
+// RecordBatchBuilder, never by hand.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "integration-tests/harness/broker.h"
+#include "integration-tests/harness/gtest_skip.h"
+#include "integration-tests/harness/raw_connection.h"
+#include "integration-tests/harness/rdkafka_client.h"
+#include "integration-tests/harness/wait.h"
+#include "protocol/error_code.h"
+#include "protocol/generated/api_versions.h"
+#include "protocol/generated/list_offsets.h"
+#include "protocol/generated/metadata.h"
+#include "protocol/generated/produce.h"
+#include "protocol/records/batch_builder.h"
+
+namespace fjord::itest {
+namespace {
+
+constexpr int16_t kProduceVersion = 8;
+constexpr int16_t kListOffsetsVersion = 1;
+
+Bytes size_header(uint32_t size) {
+  Bytes out;
+  Writer(out).write_uint32(size);
+  return out;
+}
+
+Bytes batch_of(int count, int64_t first_seq) {
+  RecordBatchBuilder builder;
+  for (int i = 0; i < count; ++i) {
+    std::string value = "bad-input-value-" + std::to_string(first_seq + i);
+    builder.append(1'700'000'000'000 + i, std::nullopt, as_bytes(value));
+  }
+  Bytes out;
+  EXPECT_EQ(builder.build(out), RecordError::kNone);
+  return out;
+}
+
+// One broker for the file (Kafka takes seconds to start); every test checks it still serves.
+class BadInput : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    broker_ = make_broker().release();
+    if (broker_->unavailable_reason()) return;
+    broker_->start();
+  }
+  static void TearDownTestSuite() {
+    delete broker_;
+    broker_ = nullptr;
+  }
+  void SetUp() override { FJORD_SKIP_IF_UNAVAILABLE(*broker_); }
+  void TearDown() override {
+    if (broker_->unavailable_reason()) return;
+    ASSERT_TRUE(broker_->running()) << "the broker died";
+    EXPECT_TRUE(answers_api_versions()) << "the broker stopped serving new connections";
+  }
+
+  static std::unique_ptr<RawConnection> connect() {
+    return std::make_unique<RawConnection>(broker_->port());
+  }
+
+  // A well-behaved ApiVersions v0 round trip on a new connection.
+  static bool answers_api_versions() {
+    auto conn = connect();
+    if (!conn->send_request(msg::ApiVersionsRequest{}, 0, 7)) return false;
+    auto frame = conn->read_frame();
+    ResponseHeader header;
+    msg::ApiVersionsResponse resp;
+    return frame && RawConnection::decode_response(*frame, 0, header, resp) &&
+           header.correlation_id == 7 && resp.error_code == 0;
+  }
+
+  // Produces one batch to partition 0 with acks=1; returns the partition's response.
+  static std::optional<msg::ProduceResponse::PartitionProduceResponse> produce(
+      const std::string& topic, const Bytes& batch) {
+    msg::ProduceRequest req;
+    req.acks = 1;
+    req.timeout_ms = 10'000;
+    req.topic_data.push_back({.name = topic, .partition_data = {{.index = 0}}});
+    req.topic_data[0].partition_data[0].records = RecordsRef::of(batch);
+    auto conn = connect();
+    if (!conn->send_request(req, kProduceVersion, 11)) return std::nullopt;
+    auto frame = conn->read_frame();
+    ResponseHeader header;
+    msg::ProduceResponse resp;
+    if (!frame || !RawConnection::decode_response(*frame, kProduceVersion, header, resp) ||
+        resp.responses.size() != 1 || resp.responses[0].partition_responses.size() != 1) {
+      return std::nullopt;
+    }
+    return resp.responses[0].partition_responses[0];
+  }
+
+  // The log end offset of partition 0 (ListOffsets, timestamp -1 = latest).
+  static int64_t log_end_offset(const std::string& topic) {
+    msg::ListOffsetsRequest req;
+    req.replica_id = -1;
+    req.topics.push_back({.name = topic, .partitions = {{.partition_index = 0, .timestamp = -1}}});
+    auto conn = connect();
+    EXPECT_TRUE(conn->send_request(req, kListOffsetsVersion, 12));
+    auto frame = conn->read_frame();
+    ResponseHeader header;
+    msg::ListOffsetsResponse resp;
+    if (!frame || !RawConnection::decode_response(*frame, kListOffsetsVersion, header, resp) ||
+        resp.topics.size() != 1 || resp.topics[0].partitions.size() != 1) {
+      ADD_FAILURE() << "no ListOffsets answer";
+      return -1;
+    }
+    EXPECT_EQ(resp.topics[0].partitions[0].error_code, 0);
+    return resp.topics[0].partitions[0].offset;
+  }
+
+  static inline Broker* broker_ = nullptr;
+};
+
+TEST_F(BadInput, TruncatedFrameClosesTheConnection) {
+  Bytes frame = RawConnection::frame_request(msg::ApiVersionsRequest{}, 0, 1);
+  auto conn = connect();
+  ASSERT_TRUE(conn->send_raw(ByteView(frame).first(frame.size() - 3)));
+  conn->shutdown_write();
+  EXPECT_TRUE(conn->closed_by_peer());
+}
+
+TEST_F(BadInput, SizeTooSmallForTheRequestHeaderClosesTheConnection) {
+  Bytes frame = RawConnection::frame_request(msg::MetadataRequest{}, 1, 1);
+  // The size says 3 bytes: not even api key, version and correlation id fit.
+  Bytes bytes = size_header(3);
+  bytes.insert(bytes.end(), frame.begin() + 4, frame.begin() + 7);
+  auto conn = connect();
+  ASSERT_TRUE(conn->send_raw(bytes));
+  EXPECT_TRUE(conn->closed_by_peer());
+}
+
+TEST_F(BadInput, SizeThatCutsARequestBodyShortClosesTheConnection) {
+  msg::MetadataRequest req;
+  req.topics = std::vector<msg::MetadataRequest::MetadataRequestTopic>(1);
+  req.topics->at(0).name = "some-topic-name";
+  Bytes frame = RawConnection::frame_request(req, 1, 1);
+  // The frame ends in the middle of the topic name.
+  Bytes bytes = size_header(static_cast<uint32_t>(frame.size() - 4 - 5));
+  bytes.insert(bytes.end(), frame.begin() + 4, frame.end() - 5);
+  auto conn = connect();
+  ASSERT_TRUE(conn->send_raw(bytes));
+  EXPECT_TRUE(conn->closed_by_peer());
+}
+
+TEST_F(BadInput, UnknownApiKeyClosesTheConnection) {
+  Bytes frame = RawConnection::frame_request(msg::ApiVersionsRequest{}, 0, 1);
+  // Same frame, api key 9999 (the header's first field, after the size).
+  frame[4] = 0x27;
+  frame[5] = 0x0f;
+  auto conn = connect();
+  ASSERT_TRUE(conn->send_raw(frame));
+  EXPECT_TRUE(conn->closed_by_peer());
+}
+
+TEST_F(BadInput, ApiVersionsAtAnUnsupportedVersionGetsUnsupportedVersionInAV0Response) {
+  // KIP-511: a client newer than the broker sends its own latest ApiVersions version; the
+  // broker answers in v0 so the client can read which versions it does support.
+  msg::ApiVersionsRequest req;
+  Bytes frame = RawConnection::frame_request(req, 3, 42);
+  frame[6] = 0;  // api version 99 (big-endian int16 after the api key); body stays v3
+  frame[7] = 99;
+  auto conn = connect();
+  ASSERT_TRUE(conn->send_raw(frame));
+  auto resp_frame = conn->read_frame();
+  ASSERT_TRUE(resp_frame) << "no answer";
+  ResponseHeader header;
+  msg::ApiVersionsResponse resp;
+  ASSERT_TRUE(RawConnection::decode_response(*resp_frame, 0, header, resp));
+  EXPECT_EQ(header.correlation_id, 42);
+  EXPECT_EQ(resp.error_code, static_cast<int16_t>(ErrorCode::kUnsupportedVersion));
+  bool lists_api_versions = false;
+  for (const auto& k : resp.api_keys) {
+    if (k.api_key == msg::ApiVersionsRequest::kApiKey) {
+      lists_api_versions = true;
+      EXPECT_EQ(k.min_version, 0);
+      EXPECT_EQ(k.max_version, 4);
+    }
+  }
+  EXPECT_TRUE(lists_api_versions);
+  // The connection stays usable: the client retries with a version it now knows.
+  ASSERT_TRUE(conn->send_request(msg::ApiVersionsRequest{}, 0, 43));
+  auto again = conn->read_frame();
+  ASSERT_TRUE(again);
+  ASSERT_TRUE(RawConnection::decode_response(*again, 0, header, resp));
+  EXPECT_EQ(header.correlation_id, 43);
+  EXPECT_EQ(resp.error_code, 0);
+}
+
+TEST_F(BadInput, OtherApiAtAnUnsupportedVersionClosesTheConnection) {
+  Bytes frame = RawConnection::frame_request(msg::MetadataRequest{}, 12, 1);
+  frame[6] = 0;  // Metadata v99
+  frame[7] = 99;
+  auto conn = connect();
+  ASSERT_TRUE(conn->send_raw(frame));
+  EXPECT_TRUE(conn->closed_by_peer());
+}
+
+TEST_F(BadInput, TwoGibibyteSizeHeaderIsRefusedBeforeBuffering) {
+  for (uint32_t size : {0x7fffffffu, 0x80000000u, 0xffffffffu}) {
+    SCOPED_TRACE(size);
+    auto conn = connect();
+    Bytes bytes = size_header(size);
+    Bytes frame = RawConnection::frame_request(msg::ApiVersionsRequest{}, 0, 1);
+    bytes.insert(bytes.end(), frame.begin() + 4, frame.end());
+    ASSERT_TRUE(conn->send_raw(bytes));
+    // Closed without waiting for (or allocating) 2 GiB.
+    EXPECT_TRUE(conn->closed_by_peer());
+  }
+}
+
+TEST_F(BadInput, CorruptBatchGetsCorruptMessageAndIsNotAppended) {
+  const std::string topic = "crc-checked";
+  create_topic(broker_->bootstrap(), topic, 1);
+  std::optional<msg::ProduceResponse::PartitionProduceResponse> good;
+  // The partition may take a moment to get its leader after CreateTopics (Kafka's KRaft).
+  ASSERT_TRUE(wait_for(
+      [&] {
+        good = produce(topic, batch_of(3, 0));
+        return good && good->error_code == 0;
+      },
+      30s))
+      << "a valid batch was refused: error " << (good ? good->error_code : -1);
+  EXPECT_EQ(good->base_offset, 0);
+
+  Bytes corrupt = batch_of(5, 100);
+  corrupt.back() ^= 0x5a;  // inside the records, covered by the CRC-32C
+  auto bad = produce(topic, corrupt);
+  ASSERT_TRUE(bad) << "no answer to the corrupt batch";
+  EXPECT_EQ(bad->error_code, static_cast<int16_t>(ErrorCode::kCorruptMessage));
+  EXPECT_EQ(log_end_offset(topic), 3);
+
+  // The log takes the next valid batch right after the first one.
+  auto next = produce(topic, batch_of(2, 3));
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->error_code, 0);
+  EXPECT_EQ(next->base_offset, 3);
+  auto consumed = consume_from_beginning(broker_->bootstrap(), topic, 1, 5, 30s, 500ms);
+  ASSERT_EQ(consumed.size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(consumed[i].offset, i);
+    EXPECT_EQ(consumed[i].value, "bad-input-value-" + std::to_string(i));
+  }
+}
+
+TEST_F(BadInput, HundredGarbageConnectionsInARowLeaveTheBrokerServing) {
+  const uint32_t seed = std::random_device{}();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937 rng(seed);
+  for (int i = 0; i < 100; ++i) {
+    Bytes garbage(std::uniform_int_distribution<size_t>(1, 4096)(rng));
+    for (auto& b : garbage) b = static_cast<uint8_t>(rng());
+    // Half of them with a plausible size prefix, so the garbage reaches the header parser.
+    if (i % 2 == 0 && garbage.size() > 4) {
+      Writer(garbage).patch_int32(0, static_cast<int32_t>(garbage.size() - 4));
+    }
+    auto conn = connect();
+    conn->send_raw(garbage);  // the broker may already have closed: that is fine
+    conn->shutdown_write();
+    ASSERT_TRUE(conn->closed_by_peer()) << "connection " << i << " not closed";
+  }
+  // A real client still produces and consumes.
+  create_topic(broker_->bootstrap(), "after-garbage", 1);
+  Producer producer(broker_->bootstrap(), {{"acks", "all"}});
+  for (size_t i = 0; i < 100; ++i) {
+    producer.produce("after-garbage", 0, "k", "v" + std::to_string(i), 0, {}, i);
+  }
+  ASSERT_TRUE(producer.flush(60s));
+  EXPECT_EQ(producer.delivered_ok(), 100u);
+  auto consumed = consume_from_beginning(broker_->bootstrap(), "after-garbage", 1, 100, 60s);
+  EXPECT_EQ(consumed.size(), 100u);
+}
+
+}  // namespace
+}  // namespace fjord::itest
