@@ -244,6 +244,7 @@ Result<void> PartitionLog::maybe_roll(int64_t messages_size, int64_t max_timesta
                                       int64_t max_offset) {
   LogConfig cfg = config();
   SegmentPtr seg = active();
+  if (auto r = seg->ensure_writable(); !r) return r;
   RollParams p{cfg.segment_ms, cfg.segment_bytes, max_timestamp, max_offset,
                static_cast<int32_t>(messages_size), clock_->now_ms()};
   if (!seg->should_roll(p)) return {};

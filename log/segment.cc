@@ -54,6 +54,10 @@ Result<SegmentPtr> Segment::open(const fs::path& dir, int64_t base_offset,
 
 Result<void> Segment::open_files(const LogConfig& config, bool create, bool active) {
   index_interval_bytes_ = config.index_interval_bytes;
+  if (active && !create) {
+    pending_index_bytes_ = config.segment_index_bytes;
+    active = false;
+  }
   auto log = File::open_read_write(segment_file(dir_, base_offset_, kLogSuffix, extra_suffix_),
                                    create);
   if (!log) return log.error();
@@ -105,6 +109,7 @@ void Segment::index_batch(const uint8_t* header, int32_t position, int32_t size)
 Result<void> Segment::append(int64_t largest_offset, std::span<const uint8_t> batches) {
   (void)largest_offset;
   if (batches.empty()) return {};
+  if (auto r = ensure_writable(); !r) return r;
   int64_t position = size_.load(std::memory_order_relaxed);
   if (auto r = log_.pwrite_all(batches.data(), batches.size(), position); !r) return r;
   if (rolling_based_timestamp_.load() == INT64_MIN && position == 0) {
@@ -153,7 +158,13 @@ Result<void> Segment::on_become_inactive() {
   return time_index_.file().trim();
 }
 
+Result<void> Segment::ensure_writable() {
+  if (pending_index_bytes_ == 0) return {};
+  return make_active(pending_index_bytes_);
+}
+
 Result<void> Segment::make_active(int32_t max_index_bytes) {
+  pending_index_bytes_ = 0;
   if (auto r = offset_index_.file().resize(max_index_bytes); !r) return r;
   return time_index_.file().resize(max_index_bytes);
 }
@@ -166,6 +177,7 @@ Result<void> Segment::flush() {
 }
 
 Result<int64_t> Segment::truncate_to(int64_t offset) {
+  if (auto r = ensure_writable(); !r) return r.error();
   std::optional<LogOffsetPosition> mapping = translate_offset(offset);
   offset_index_.truncate_to(offset);
   time_index_.truncate_to(offset);

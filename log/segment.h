@@ -73,6 +73,9 @@ class Segment {
   Result<void> on_become_inactive();
   // Grows trimmed indexes back (segment active again after a truncation).
   Result<void> make_active(int32_t max_index_bytes);
+  // An active segment loaded from disk keeps its trimmed indexes until the first write:
+  // start-up of many idle partitions then costs no index resize. Call before writing.
+  Result<void> ensure_writable();
   Result<void> flush();
   // Removes every batch with offsets >= offset; returns the bytes removed.
   Result<int64_t> truncate_to(int64_t offset);
@@ -135,6 +138,7 @@ class Segment {
   TxnIndex txn_index_;
   int32_t index_interval_bytes_ = 4096;
   int64_t roll_jitter_ms_ = 0;
+  int32_t pending_index_bytes_ = 0;  // > 0: indexes to grow on the first write
   int64_t created_ms_;
   std::atomic<int64_t> size_{0};
   std::atomic<int64_t> max_timestamp_{kNoTimestamp};
