@@ -5,8 +5,6 @@
 // id, topic ids and session ids are those of the capture run (the files never change).
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -16,14 +14,15 @@
 #include "protocol/records/batch_iterator.h"
 #include "protocol/records/legacy_reader.h"
 #include "protocol/records/record_batch.h"
+#include "protocol/test/golden_files.h"
 
 namespace fjord::msg {
 namespace {
 
 Bytes read_golden(const std::string& file) {
-  std::ifstream in(std::string(FJORD_GOLDEN_DIR) + "/" + file, std::ios::binary);
-  EXPECT_TRUE(in) << file;
-  return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  Bytes frame = golden::read(file);
+  EXPECT_FALSE(frame.empty()) << file;
+  return frame;
 }
 
 // A request frame: header and body decoded; the body's records view `frame`.

@@ -12,25 +12,20 @@
 #include "protocol/api.h"
 #include "protocol/generated/all_messages.h"
 #include "protocol/header.h"
+#include "protocol/test/golden_files.h"
 
 namespace fjord::msg {
 namespace {
 
-Bytes read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 TEST(GoldenFrames, DecodeAndReencodeByteForByte) {
-  const std::string dir = FJORD_GOLDEN_DIR;
-  std::ifstream manifest_file(dir + "/manifest.json");
-  ASSERT_TRUE(manifest_file) << dir;
+  std::ifstream manifest_file(golden::path("manifest.json"));
+  ASSERT_TRUE(manifest_file) << golden::path("manifest.json");
   const nlohmann::json manifest = nlohmann::json::parse(manifest_file);
   int checked = 0;
   for (const auto& entry : manifest) {
     const std::string file = entry.at("file");
     SCOPED_TRACE(file);
-    const Bytes frame = read_file(dir + "/" + file);
+    const Bytes frame = golden::read(file);
     ASSERT_EQ(frame.size(), entry.at("size").get<size_t>());
     const int16_t key = entry.at("api_key");
     const int16_t version = entry.at("api_version");
@@ -70,8 +65,7 @@ TEST(GoldenFrames, DecodeAndReencodeByteForByte) {
 }
 
 TEST(GoldenFrames, FieldsOfAJavaProduceRequest) {
-  const Bytes frame =
-      read_file(std::string(FJORD_GOLDEN_DIR) + "/java-3.9.0/produce_v11_request.bin");
+  const Bytes frame = golden::read("java-3.9.0/produce_v11_request.bin");
   Reader r(frame);
   RequestHeader header;
   ASSERT_EQ(decode_request_header(r, header), DecodeError::kNone);

@@ -8,7 +8,6 @@
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
-#include <iterator>
 #include <memory>
 #include <new>
 #include <nlohmann/json.hpp>
@@ -21,6 +20,7 @@
 #include "protocol/records/legacy_message.h"
 #include "protocol/records/legacy_reader.h"
 #include "protocol/records/record_batch.h"
+#include "protocol/test/golden_files.h"
 
 namespace {
 std::atomic<size_t> g_allocated{0};
@@ -56,9 +56,9 @@ struct AllocationProbe {
 };
 
 Bytes read_golden(const std::string& file) {
-  std::ifstream in(std::string(FJORD_GOLDEN_DIR) + "/" + file, std::ios::binary);
-  EXPECT_TRUE(in) << file;
-  return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  Bytes frame = golden::read(file);
+  EXPECT_FALSE(frame.empty()) << file;
+  return frame;
 }
 
 Bytes cat(std::initializer_list<Bytes> parts) {
@@ -79,7 +79,7 @@ DecodeError decode_small(const Bytes& body, int16_t version) {
 }
 
 TEST(MalformedFrames, EveryTruncationOfEveryGoldenFrameIsAnError) {
-  std::ifstream manifest_file(std::string(FJORD_GOLDEN_DIR) + "/manifest.json");
+  std::ifstream manifest_file(golden::path("manifest.json"));
   ASSERT_TRUE(manifest_file);
   int frames = 0;
   for (const auto& entry : nlohmann::json::parse(manifest_file)) {
