@@ -1,6 +1,7 @@
 #include "integration-tests/harness/rdkafka_client.h"
 
 #include "integration-tests/harness/harness_error.h"
+#include "integration-tests/harness/wait.h"
 
 namespace fjord::itest {
 namespace {
@@ -209,6 +210,23 @@ void create_topic(const std::string& bootstrap, const std::string& topic, int32_
   if (ev) rd_kafka_event_destroy(ev);
   rd_kafka_queue_destroy(q);
   if (!failure.empty()) throw HarnessError("creating topic " + topic + ": " + failure);
+  // Kafka's brokers learn of a new topic from the controller asynchronously; a produce that
+  // arrives first fails (and with acks=0 costs the connection and what was in flight), and a
+  // retried batch can then land behind later ones. Every partition's leader answering
+  // ListOffsets means the logs exist.
+  bool ready = wait_for(
+      [&] {
+        for (int32_t p = 0; p < partitions; ++p) {
+          int64_t low = -1, high = -1;
+          if (rd_kafka_query_watermark_offsets(rk.get(), topic.c_str(), p, &low, &high, 5'000) !=
+              RD_KAFKA_RESP_ERR_NO_ERROR) {
+            return false;
+          }
+        }
+        return true;
+      },
+      30s, 50ms);
+  if (!ready) throw HarnessError("topic " + topic + " has partitions without a serving leader");
 }
 
 }  // namespace fjord::itest
