@@ -51,6 +51,7 @@ Result<std::vector<std::vector<std::string>>> read_checkpoint(const fs::path& pa
   auto text = read_small_file(path);
   if (!text) return text.error();
   std::vector<std::string_view> lines = split(*text, '\n');
+  if (lines.empty()) return out;  // Kafka reads an empty file as no entries
   int version = 0;
   size_t count = 0;
   if (lines.size() < 2 || !parse_int(lines[0], version) || !parse_int(lines[1], count)) {

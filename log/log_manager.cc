@@ -265,7 +265,12 @@ Result<void> LogManager::shutdown() {
   if (failed) result = ErrorCode::kKafkaStorageError;
   if (result) {
     for (const auto& dir : config_.log_dirs) {
-      if (auto r = write_file_atomically(dir / kCleanShutdownFile, ""); !r) result = r;
+      // Kafka 3.9's CleanShutdownFileHandler format; -1: no broker epoch known here.
+      if (auto r = write_file_atomically(dir / kCleanShutdownFile,
+                                         R"({"version":0,"brokerEpoch":-1})");
+          !r) {
+        result = r;
+      }
     }
   }
   return result;
