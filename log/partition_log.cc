@@ -230,11 +230,7 @@ Result<void> PartitionLog::append_locked(std::span<uint8_t> batches, AppendInfo&
   info.bytes = static_cast<int64_t>(batches.size());
   if (auto r = maybe_roll(info.bytes, info.max_timestamp, info.last_offset); !r) return r;
   SegmentPtr seg = active();
-  if (auto r = seg->append(info.last_offset, batches); !r) {
-    // The bytes may be partly written: cut them so the file ends at the last good batch.
-    (void)seg->truncate_log_bytes(seg->size());
-    return r;
-  }
+  if (auto r = seg->append(info.last_offset, batches); !r) return r;
   log_end_offset_.store(info.last_offset + 1, std::memory_order_release);
   info.log_start_offset = log_start_offset();
   return {};

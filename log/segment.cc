@@ -111,7 +111,11 @@ Result<void> Segment::append(int64_t largest_offset, std::span<const uint8_t> ba
   if (batches.empty()) return {};
   if (auto r = ensure_writable(); !r) return r;
   int64_t position = size_.load(std::memory_order_relaxed);
-  if (auto r = log_.pwrite_all(batches.data(), batches.size(), position); !r) return r;
+  if (auto r = log_.pwrite_all(batches.data(), batches.size(), position); !r) {
+    // A short write may have left part of the batches behind: cut back to the last batch.
+    (void)log_.truncate(position);
+    return r;
+  }
   if (rolling_based_timestamp_.load() == INT64_MIN && position == 0) {
     rolling_based_timestamp_.store(bh::max_timestamp(batches.data()));
   }
