@@ -25,7 +25,10 @@ std::string random_hex_uuid() {
 }  // namespace
 
 LogManager::LogManager(const LogManagerConfig& config)
-    : config_(config), scheduler_(*config.clock, config.start_scheduler_thread) {}
+    : config_(config),
+      scheduler_(*config.clock, config.start_scheduler_thread),
+      cleaner_(std::make_unique<LogCleaner>([this] { return all_logs(); }, *config.clock,
+                                            config.cleaner_backoff_ms)) {}
 
 LogManager::~LogManager() {
   if (!shut_down_) (void)shutdown();
@@ -237,11 +240,13 @@ void LogManager::startup() {
                     [this] { (void)checkpoint_log_start_offsets(); });
   schedule_periodic(config_.high_watermark_checkpoint_interval_ms,
                     [this] { (void)checkpoint_high_watermarks(); });
+  if (config_.cleaner_enable && config_.start_scheduler_thread) cleaner_->start();
 }
 
 Result<void> LogManager::shutdown() {
   if (shut_down_) return {};
   shut_down_ = true;
+  cleaner_->stop();
   scheduler_.shutdown();
   Result<void> result;
   std::vector<LogPtr> logs = all_logs();

@@ -4,6 +4,7 @@
 // retention (log.retention.check.interval.ms), flush by time (log.flush.scheduler.interval.ms),
 // and the recovery-point / log-start-offset checkpoints
 // (log.flush.offset.checkpoint.interval.ms, log.flush.start.offset.checkpoint.interval.ms).
+// It also owns the LogCleaner thread that compacts cleanup.policy=compact logs.
 //
 // Per log dir it keeps Kafka's files: recovery-point-offset-checkpoint,
 // log-start-offset-checkpoint, replication-offset-checkpoint (high watermarks) and the
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "log/clock.h"
+#include "log/log_cleaner.h"
 #include "log/partition_log.h"
 #include "log/scheduler.h"
 
@@ -35,8 +37,12 @@ struct LogManagerConfig {
   int64_t flush_offset_checkpoint_interval_ms = 60'000;       // log.flush.offset.checkpoint.interval.ms
   int64_t flush_start_offset_checkpoint_interval_ms = 60'000;
   int64_t high_watermark_checkpoint_interval_ms = 5'000;      // replica.high.watermark.checkpoint.interval.ms
+  bool cleaner_enable = true;                           // log.cleaner.enable
+  int64_t cleaner_backoff_ms = 15'000;                  // log.cleaner.backoff.ms
   const Clock* clock = &SystemClock::instance();
-  bool start_scheduler_thread = true;  // false: tests drive scheduler().run_due()
+  // false: no background threads; tests drive thread_scheduler().run_due() and
+  // cleaner().clean_once().
+  bool start_scheduler_thread = true;
 };
 
 class LogManager {
@@ -70,6 +76,7 @@ class LogManager {
   Result<void> checkpoint_high_watermarks();
 
   Scheduler& scheduler() { return scheduler_; }
+  LogCleaner& cleaner() { return *cleaner_; }
   ThreadScheduler& thread_scheduler() { return scheduler_; }
   // Time spent loading logs at open, and how many had to be recovered.
   int64_t load_ms() const { return load_ms_; }
@@ -86,6 +93,7 @@ class LogManager {
   std::map<TopicPartition, LogPtr> logs_;
   std::map<TopicPartition, fs::path> log_dir_of_;
   std::mutex checkpoint_mu_;
+  std::unique_ptr<LogCleaner> cleaner_;  // after logs_: stopped and destroyed first
   int64_t load_ms_ = 0;
   bool shut_down_ = false;
 };

@@ -147,3 +147,31 @@ TEST(LogManagerTest, PeriodicTasksRunOnTheInjectedClock) {
 
 }  // namespace
 }  // namespace fjord::log
+
+namespace fjord::log {
+namespace {
+
+TEST(LogManagerTest, CleanerCompactsCompactedTopics) {
+  Fixture f;
+  auto m = f.open();
+  LogConfig compacted = f.config.default_config;
+  compacted.cleanup_compact = true;
+  compacted.cleanup_delete = false;
+  auto log = *m->get_or_create({"__consumer_offsets", 0}, compacted);
+  auto plain = *m->get_or_create({"plain", 0}, f.config.default_config);
+  for (int i = 0; i < 40; ++i) {
+    Bytes b = testing::make_batch(0, {{std::string("group"), std::string(200, 'x'), kT0}}, 0);
+    ASSERT_TRUE(log->append_as_leader(b, 0).ok());
+    Bytes c = testing::make_batch(0, {{std::string("group"), std::string(200, 'x'), kT0}}, 0);
+    ASSERT_TRUE(plain->append_as_leader(c, 0).ok());
+  }
+  log->update_high_watermark(log->log_end_offset());
+  plain->update_high_watermark(plain->log_end_offset());
+  int64_t before = log->size_in_bytes();
+  EXPECT_EQ(m->cleaner().clean_once().logs_cleaned, 1);  // only the compacted one
+  EXPECT_LT(log->size_in_bytes(), before / 2);
+  EXPECT_EQ(plain->size_in_bytes(), before);
+}
+
+}  // namespace
+}  // namespace fjord::log
