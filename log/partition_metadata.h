@@ -4,6 +4,8 @@
 // Written atomically once, when the topic id becomes known.
 #pragma once
 
+#include "protocol/uuid.h"
+
 #include <optional>
 #include <string>
 
@@ -14,9 +16,6 @@ namespace fjord::log {
 
 inline constexpr std::string_view kPartitionMetadataFile = "partition.metadata";
 
-// Kafka's Uuid.toString / fromString: URL-safe base64 without padding (22 characters).
-std::string uuid_to_base64(const Uuid& id);
-std::optional<Uuid> uuid_from_base64(std::string_view s);
 
 Result<void> write_partition_metadata(const fs::path& dir, const Uuid& topic_id);
 // nullopt-like: a zero Uuid when the file is absent; CORRUPT_MESSAGE when malformed.

@@ -35,10 +35,12 @@ bool from_json(const json& j, MetadataSnapshot* s, std::string* error) {
     for (const json& t : j.at("topics")) {
       auto topic = std::make_shared<TopicMetadata>();
       topic->name = t.at("name").get<std::string>();
-      if (!uuid_from_base64(t.at("topic_id").get<std::string>(), &topic->topic_id)) {
+      auto id = uuid_from_base64(t.at("topic_id").get<std::string>());
+      if (!id) {
         *error = "bad topic_id for topic " + topic->name;
         return false;
       }
+      topic->topic_id = *id;
       for (const json& p : t.at("partitions")) {
         topic->partitions.push_back({p.get<std::vector<int32_t>>()});
       }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/uuid.h"
 #include "protocol/wire.h"
 
 namespace fjord {
@@ -43,10 +44,5 @@ struct MetadataSnapshot {
 // Kafka's topic name rules (Topic.validate): 1..249 chars of [a-zA-Z0-9._-], not "." or "..".
 bool valid_topic_name(std::string_view name);
 
-// A random topic id / cluster id as Kafka makes them (Uuid.randomUuid, never zero and never
-// the reserved METADATA_TOPIC_ID), and the base64url text form Kafka prints.
-Uuid random_uuid();
-std::string uuid_to_base64(const Uuid& id);
-bool uuid_from_base64(std::string_view text, Uuid* out);
 
 }  // namespace fjord
