@@ -18,8 +18,8 @@ namespace fjord::log {
 
 struct BatchHeaderAt {
   int64_t position;
-  int64_t size;            // total bytes of the batch
-  const uint8_t* header;   // batch_header::kSize bytes, valid until the next next()
+  int64_t size;           // total bytes of the batch
+  const uint8_t* header;  // batch_header::kSize bytes, valid until the next next()
   int64_t base_offset() const { return batch_header::base_offset(header); }
   int64_t last_offset() const { return batch_header::last_offset(header); }
   int64_t max_timestamp() const { return batch_header::max_timestamp(header); }

@@ -1,8 +1,8 @@
 #include "log/checkpoint_file.h"
 
-#include <charconv>
-
 #include <spdlog/spdlog.h>
+
+#include <charconv>
 
 namespace fjord::log {
 
@@ -26,7 +26,8 @@ bool parse_int(std::string_view s, T& out) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
-Result<std::vector<std::vector<std::string>>> malformed(const fs::path& path, std::string_view why) {
+Result<std::vector<std::vector<std::string>>> malformed(const fs::path& path,
+                                                        std::string_view why) {
   spdlog::error("Malformed line in checkpoint file {}: {}", path.string(), why);
   return ErrorCode::kCorruptMessage;
 }
@@ -44,8 +45,8 @@ Result<void> write_checkpoint(const fs::path& path, int version,
 }
 
 Result<std::vector<std::vector<std::string>>> read_checkpoint(const fs::path& path,
-                                                               int expected_version,
-                                                               size_t fields_per_line) {
+                                                              int expected_version,
+                                                              size_t fields_per_line) {
   std::vector<std::vector<std::string>> out;
   if (!file_exists(path)) return out;
   auto text = read_small_file(path);
@@ -58,7 +59,8 @@ Result<std::vector<std::vector<std::string>>> read_checkpoint(const fs::path& pa
     return malformed(path, "header");
   }
   if (version != expected_version) return malformed(path, "unrecognized version");
-  if (lines.size() - 2 != count) return malformed(path, "expected " + std::to_string(count) + " entries");
+  if (lines.size() - 2 != count)
+    return malformed(path, "expected " + std::to_string(count) + " entries");
   for (size_t i = 2; i < lines.size(); ++i) {
     std::vector<std::string_view> fields = split(lines[i], ' ');
     if (fields.size() != fields_per_line) return malformed(path, lines[i]);
@@ -83,7 +85,8 @@ Result<OffsetMap> read_offset_checkpoint(const fs::path& path) {
   for (const auto& e : *entries) {
     int32_t partition = 0;
     int64_t offset = 0;
-    if (!parse_int(std::string_view(e[1]), partition) || !parse_int(std::string_view(e[2]), offset)) {
+    if (!parse_int(std::string_view(e[1]), partition) ||
+        !parse_int(std::string_view(e[2]), offset)) {
       spdlog::error("Malformed line in checkpoint file {}", path.string());
       return ErrorCode::kCorruptMessage;
     }

@@ -30,8 +30,8 @@ Result<void> write_checkpoint(const fs::path& path, int version,
                               const std::vector<std::string>& lines);
 // Entries split into fields; an absent file is an empty list.
 Result<std::vector<std::vector<std::string>>> read_checkpoint(const fs::path& path,
-                                                               int expected_version,
-                                                               size_t fields_per_line);
+                                                              int expected_version,
+                                                              size_t fields_per_line);
 
 using OffsetMap = std::map<TopicPartition, int64_t>;
 Result<void> write_offset_checkpoint(const fs::path& path, const OffsetMap& offsets);

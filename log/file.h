@@ -99,7 +99,7 @@ class Mmap {
 };
 
 Result<void> rename_file(const fs::path& from, const fs::path& to);
-Result<void> remove_file(const fs::path& path);       // missing is not an error
+Result<void> remove_file(const fs::path& path);  // missing is not an error
 Result<void> remove_tree(const fs::path& path);
 Result<void> fsync_dir(const fs::path& dir);
 Result<void> create_dirs(const fs::path& dir);

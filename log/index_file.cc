@@ -3,7 +3,6 @@
 #include <fcntl.h>
 
 #include <algorithm>
-
 #include <cstring>
 
 namespace fjord::log {
@@ -31,8 +30,8 @@ Result<void> IndexFile::open(const fs::path& path, size_t entry_size, int32_t ma
   int64_t existing = *size / static_cast<int64_t>(entry_size) * static_cast<int64_t>(entry_size);
   int64_t file_bytes = existing;
   if (writable) {
-    file_bytes = std::max<int64_t>(existing, max_bytes / static_cast<int64_t>(entry_size) *
-                                                 static_cast<int64_t>(entry_size));
+    file_bytes = std::max<int64_t>(
+        existing, max_bytes / static_cast<int64_t>(entry_size) * static_cast<int64_t>(entry_size));
     if (file_bytes != *size) {
       if (auto r = file->truncate(file_bytes); !r) return r;
     }
@@ -48,7 +47,10 @@ Result<void> IndexFile::open(const fs::path& path, size_t entry_size, int32_t ma
   } else {
     while (lo < hi) {
       int32_t mid = lo + (hi - lo) / 2;
-      if (all_zero(entry(mid), entry_size)) hi = mid; else lo = mid + 1;
+      if (all_zero(entry(mid), entry_size))
+        hi = mid;
+      else
+        lo = mid + 1;
     }
   }
   entries_.store(lo, std::memory_order_release);

@@ -36,7 +36,9 @@ class IndexFile {
   const fs::path& path() const { return path_; }
   int64_t size_bytes() const { return int64_t{entries()} * static_cast<int64_t>(entry_size_); }
 
-  const uint8_t* entry(int32_t n) const { return data_.load(std::memory_order_acquire) + n * entry_size_; }
+  const uint8_t* entry(int32_t n) const {
+    return data_.load(std::memory_order_acquire) + n * entry_size_;
+  }
   // Writer only; caller checks entries() < max_entries().
   void append(const uint8_t* bytes);
   void truncate_to_entries(int32_t n);

@@ -39,9 +39,8 @@ Result<OffsetAndEpoch> PartitionLog::find_by_timestamp(const Segment& seg, int64
   BatchScanner scan(seg.log_file(), position, seg.size());
   for (BatchHeaderAt b; scan.next(b);) {
     if (b.max_timestamp() < ts || b.last_offset() < start) continue;
-    auto found = first_record(seg, b, [&](const Record& r) {
-      return r.timestamp >= ts && r.offset >= start;
-    });
+    auto found = first_record(
+        seg, b, [&](const Record& r) { return r.timestamp >= ts && r.offset >= start; });
     if (!found) return found.error();
     if (*found) return **found;
   }
@@ -54,7 +53,8 @@ Result<OffsetAndEpoch> PartitionLog::find_max_timestamp(const Segment& seg) cons
   BatchScanner scan(seg.log_file(), seg.offset_index().lookup(max.offset).position, seg.size());
   for (BatchHeaderAt b; scan.next(b);) {
     if (b.max_timestamp() != max.timestamp) continue;
-    auto found = first_record(seg, b, [&](const Record& r) { return r.timestamp == max.timestamp; });
+    auto found =
+        first_record(seg, b, [&](const Record& r) { return r.timestamp == max.timestamp; });
     if (!found) return found.error();
     if (*found) return **found;
     break;
@@ -74,7 +74,8 @@ Result<OffsetAndEpoch> PartitionLog::fetch_offset_by_timestamp(int64_t timestamp
   if (timestamp == kMaxTimestamp) {
     const Segment* best = nullptr;
     for (const SegmentPtr& s : *list) {
-      if (best == nullptr || s->max_timestamp_so_far().timestamp > best->max_timestamp_so_far().timestamp) {
+      if (best == nullptr ||
+          s->max_timestamp_so_far().timestamp > best->max_timestamp_so_far().timestamp) {
         best = s.get();
       }
     }

@@ -199,8 +199,8 @@ Result<CleanerStats> LogCleaner::clean(PartitionLog& log) {
         }
         if (has_tombstone) {
           // KIP-534: the first cleaning that sees a tombstone sets its deletion time.
-          opt.delete_horizon_ms = v.has_delete_horizon() ? v.base_timestamp()
-                                                         : now + cfg.delete_retention_ms;
+          opt.delete_horizon_ms =
+              v.has_delete_horizon() ? v.base_timestamp() : now + cfg.delete_retention_ms;
         }
         if (retained.empty()) return {};
         builder.reset(opt);

@@ -42,7 +42,8 @@ struct CleanerStats {
 class LogCleaner {
  public:
   using LogsFn = std::function<std::vector<std::shared_ptr<PartitionLog>>()>;
-  LogCleaner(LogsFn logs, const Clock& clock, int64_t backoff_ms = 15'000);  // log.cleaner.backoff.ms
+  LogCleaner(LogsFn logs, const Clock& clock,
+             int64_t backoff_ms = 15'000);  // log.cleaner.backoff.ms
   ~LogCleaner();
 
   void start();

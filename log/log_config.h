@@ -16,25 +16,25 @@ namespace fjord::log {
 struct LogConfig {
   static constexpr int64_t kNoLimit = std::numeric_limits<int64_t>::max();
 
-  int32_t segment_bytes = 1 << 30;                    // segment.bytes
-  int64_t segment_ms = 7LL * 24 * 3600 * 1000;        // segment.ms
-  int64_t segment_jitter_ms = 0;                      // segment.jitter.ms
-  int32_t segment_index_bytes = 10 * 1024 * 1024;     // segment.index.bytes
-  int32_t index_interval_bytes = 4096;                // index.interval.bytes
-  int32_t max_message_bytes = 1024 * 1024 + 12;       // max.message.bytes (1048588)
-  int64_t retention_ms = 7LL * 24 * 3600 * 1000;      // retention.ms (-1: unlimited)
-  int64_t retention_bytes = -1;                       // retention.bytes (-1: unlimited)
-  bool cleanup_compact = false;                       // cleanup.policy contains "compact"
-  bool cleanup_delete = true;                         // cleanup.policy contains "delete"
-  int64_t delete_retention_ms = 24LL * 3600 * 1000;   // delete.retention.ms
-  double min_cleanable_dirty_ratio = 0.5;             // min.cleanable.dirty.ratio
-  int64_t min_compaction_lag_ms = 0;                  // min.compaction.lag.ms
-  int64_t max_compaction_lag_ms = kNoLimit;           // max.compaction.lag.ms
-  int64_t flush_messages = kNoLimit;                  // flush.messages
-  int64_t flush_ms = kNoLimit;                        // flush.ms
-  int64_t file_delete_delay_ms = 60'000;              // file.delete.delay.ms
+  int32_t segment_bytes = 1 << 30;                            // segment.bytes
+  int64_t segment_ms = 7LL * 24 * 3600 * 1000;                // segment.ms
+  int64_t segment_jitter_ms = 0;                              // segment.jitter.ms
+  int32_t segment_index_bytes = 10 * 1024 * 1024;             // segment.index.bytes
+  int32_t index_interval_bytes = 4096;                        // index.interval.bytes
+  int32_t max_message_bytes = 1024 * 1024 + 12;               // max.message.bytes (1048588)
+  int64_t retention_ms = 7LL * 24 * 3600 * 1000;              // retention.ms (-1: unlimited)
+  int64_t retention_bytes = -1;                               // retention.bytes (-1: unlimited)
+  bool cleanup_compact = false;                               // cleanup.policy contains "compact"
+  bool cleanup_delete = true;                                 // cleanup.policy contains "delete"
+  int64_t delete_retention_ms = 24LL * 3600 * 1000;           // delete.retention.ms
+  double min_cleanable_dirty_ratio = 0.5;                     // min.cleanable.dirty.ratio
+  int64_t min_compaction_lag_ms = 0;                          // min.compaction.lag.ms
+  int64_t max_compaction_lag_ms = kNoLimit;                   // max.compaction.lag.ms
+  int64_t flush_messages = kNoLimit;                          // flush.messages
+  int64_t flush_ms = kNoLimit;                                // flush.ms
+  int64_t file_delete_delay_ms = 60'000;                      // file.delete.delay.ms
   TimestampType timestamp_type = TimestampType::kCreateTime;  // message.timestamp.type
-  bool preallocate = false;                           // preallocate (accepted, not used)
+  bool preallocate = false;                                   // preallocate (accepted, not used)
 
   // Sets one topic-level key; INVALID_CONFIG for an unknown key or a bad value.
   Result<void> set(std::string_view key, std::string_view value);

@@ -131,8 +131,8 @@ size_t LogManager::size() const {
 }
 
 Result<LogManager::LogPtr> LogManager::get_or_create(const TopicPartition& tp,
-                                                      const LogConfig& config,
-                                                      const Uuid& topic_id) {
+                                                     const LogConfig& config,
+                                                     const Uuid& topic_id) {
   fs::path dir;
   {
     std::lock_guard lock(mu_);
@@ -176,7 +176,8 @@ Result<void> LogManager::delete_log(const TopicPartition& tp) {
   }
   (void)log->close();
   fs::path to = log->dir();
-  to.replace_filename(partition_dir_name(tp) + "." + random_hex_uuid() + std::string(kDeleteDirSuffix));
+  to.replace_filename(partition_dir_name(tp) + "." + random_hex_uuid() +
+                      std::string(kDeleteDirSuffix));
   if (auto r = rename_file(log->dir(), to); !r) return r;
   (void)fsync_dir(to.parent_path());
   scheduler_.schedule(config_.default_config.file_delete_delay_ms,
@@ -259,8 +260,8 @@ Result<void> LogManager::shutdown() {
     }
   };
   std::vector<std::thread> pool;
-  int threads = std::max<int>(1, config_.recovery_threads_per_dir *
-                                     static_cast<int>(config_.log_dirs.size()));
+  int threads = std::max<int>(
+      1, config_.recovery_threads_per_dir * static_cast<int>(config_.log_dirs.size()));
   for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
   worker();
   for (auto& t : pool) t.join();
@@ -271,8 +272,8 @@ Result<void> LogManager::shutdown() {
   if (result) {
     for (const auto& dir : config_.log_dirs) {
       // Kafka 3.9's CleanShutdownFileHandler format; -1: no broker epoch known here.
-      if (auto r = write_file_atomically(dir / kCleanShutdownFile,
-                                         R"({"version":0,"brokerEpoch":-1})");
+      if (auto r =
+              write_file_atomically(dir / kCleanShutdownFile, R"({"version":0,"brokerEpoch":-1})");
           !r) {
         result = r;
       }

@@ -29,16 +29,17 @@
 namespace fjord::log {
 
 struct LogManagerConfig {
-  std::vector<fs::path> log_dirs;                       // log.dirs
-  LogConfig default_config;                             // log.* defaults for every topic
-  int recovery_threads_per_dir = 1;                     // num.recovery.threads.per.data.dir
-  int64_t retention_check_interval_ms = 300'000;        // log.retention.check.interval.ms
+  std::vector<fs::path> log_dirs;                             // log.dirs
+  LogConfig default_config;                                   // log.* defaults for every topic
+  int recovery_threads_per_dir = 1;                           // num.recovery.threads.per.data.dir
+  int64_t retention_check_interval_ms = 300'000;              // log.retention.check.interval.ms
   int64_t flush_scheduler_interval_ms = LogConfig::kNoLimit;  // log.flush.scheduler.interval.ms
-  int64_t flush_offset_checkpoint_interval_ms = 60'000;       // log.flush.offset.checkpoint.interval.ms
+  int64_t flush_offset_checkpoint_interval_ms = 60'000;  // log.flush.offset.checkpoint.interval.ms
   int64_t flush_start_offset_checkpoint_interval_ms = 60'000;
-  int64_t high_watermark_checkpoint_interval_ms = 5'000;      // replica.high.watermark.checkpoint.interval.ms
-  bool cleaner_enable = true;                           // log.cleaner.enable
-  int64_t cleaner_backoff_ms = 15'000;                  // log.cleaner.backoff.ms
+  int64_t high_watermark_checkpoint_interval_ms =
+      5'000;                            // replica.high.watermark.checkpoint.interval.ms
+  bool cleaner_enable = true;           // log.cleaner.enable
+  int64_t cleaner_backoff_ms = 15'000;  // log.cleaner.backoff.ms
   const Clock* clock = &SystemClock::instance();
   // false: no background threads; tests drive thread_scheduler().run_due() and
   // cleaner().clean_once().

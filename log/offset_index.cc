@@ -22,7 +22,10 @@ OffsetPosition OffsetIndex::lookup(int64_t target) const {
   int32_t lo = 0, hi = n;  // first entry with offset > target
   while (lo < hi) {
     int32_t mid = lo + (hi - lo) / 2;
-    if (entry(mid).offset <= target) lo = mid + 1; else hi = mid;
+    if (entry(mid).offset <= target)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   if (lo == 0) return {base_offset_, 0};
   return entry(lo - 1);
@@ -47,7 +50,10 @@ void OffsetIndex::truncate_to(int64_t offset) {
   int32_t lo = 0, hi = n;  // first entry with offset >= offset
   while (lo < hi) {
     int32_t mid = lo + (hi - lo) / 2;
-    if (entry(mid).offset < offset) lo = mid + 1; else hi = mid;
+    if (entry(mid).offset < offset)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   file_.truncate_to_entries(lo);
 }

@@ -45,7 +45,9 @@ class OffsetIndex {
   void reset() { file_.truncate_to_entries(0); }
   // Kafka's sanity check plus ours: positions and offsets increase and stay inside the log.
   bool sane(int64_t log_size) const;
-  bool fits(int64_t offset) const { return offset - base_offset_ <= INT32_MAX && offset >= base_offset_; }
+  bool fits(int64_t offset) const {
+    return offset - base_offset_ <= INT32_MAX && offset >= base_offset_;
+  }
 
   IndexFile& file() { return file_; }
   const IndexFile& file() const { return file_; }

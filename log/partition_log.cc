@@ -25,8 +25,12 @@ Result<std::unique_ptr<PartitionLog>> PartitionLog::open(const PartitionLogParam
   if (auto r = create_dirs(params.dir); !r) return r.error();
   std::unique_ptr<PartitionLog> log(new PartitionLog(params));
   if (auto r = log->epochs_.load(); !r) return r.error();
-  LoadParams lp{params.dir, params.config, params.clock->now_ms(), params.recovery_point,
-                params.log_start_offset, params.clean_shutdown};
+  LoadParams lp{params.dir,
+                params.config,
+                params.clock->now_ms(),
+                params.recovery_point,
+                params.log_start_offset,
+                params.clean_shutdown};
   auto loaded = load_partition_dir(lp, log->epochs_);
   if (!loaded) return loaded.error();
   log->load_report_.next_offset = loaded->next_offset;
@@ -241,8 +245,12 @@ Result<void> PartitionLog::maybe_roll(int64_t messages_size, int64_t max_timesta
   LogConfig cfg = config();
   SegmentPtr seg = active();
   if (auto r = seg->ensure_writable(); !r) return r;
-  RollParams p{cfg.segment_ms, cfg.segment_bytes, max_timestamp, max_offset,
-               static_cast<int32_t>(messages_size), clock_->now_ms()};
+  RollParams p{cfg.segment_ms,
+               cfg.segment_bytes,
+               max_timestamp,
+               max_offset,
+               static_cast<int32_t>(messages_size),
+               clock_->now_ms()};
   if (!seg->should_roll(p)) return {};
   // Kafka rolls at the log end offset; when the relative offset would overflow int32, at
   // the first offset of the append instead (always >= the log end offset).

@@ -50,8 +50,8 @@ struct AppendInfo {
 };
 
 struct LogReadResult {
-  FileRegion region;    // length 0: nothing to send
-  SegmentPtr segment;   // keeps region.fd open while the caller sends it
+  FileRegion region;   // length 0: nothing to send
+  SegmentPtr segment;  // keeps region.fd open while the caller sends it
   int64_t log_start_offset = 0;
   int64_t log_end_offset = 0;
   int64_t high_watermark = 0;
@@ -64,7 +64,7 @@ struct OffsetAndEpoch {
 };
 
 struct PartitionLogParams {
-  fs::path dir;               // <log.dir>/<topic>-<partition>
+  fs::path dir;  // <log.dir>/<topic>-<partition>
   TopicPartition tp;
   LogConfig config;
   const Clock* clock = &SystemClock::instance();

@@ -14,9 +14,12 @@ namespace bh = batch_header;
 
 std::string_view segment_outcome_name(SegmentOutcome o) {
   switch (o) {
-    case SegmentOutcome::kGood: return "good";
-    case SegmentOutcome::kTruncated: return "truncated";
-    case SegmentOutcome::kDeleted: return "deleted";
+    case SegmentOutcome::kGood:
+      return "good";
+    case SegmentOutcome::kTruncated:
+      return "truncated";
+    case SegmentOutcome::kDeleted:
+      return "deleted";
   }
   return "?";
 }
@@ -42,7 +45,8 @@ Result<SegmentRecovery> recover_segment(Segment& seg, int64_t expected_min_offse
     if (pos + n > size) return false;
     if (pos >= buf_start && pos + n <= buf_start + static_cast<int64_t>(buf_len)) return true;
     if (buf.size() < static_cast<size_t>(n)) buf.resize(static_cast<size_t>(n));
-    size_t want = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(buf.size()), size - pos));
+    size_t want =
+        static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(buf.size()), size - pos));
     auto r = seg.read_bytes(pos, std::span(buf.data(), want));
     if (!r) return r.error();
     buf_start = pos;
@@ -111,7 +115,8 @@ Result<void> finish_interrupted_renames(const fs::path& dir) {
   if (!files) return files.error();
   for (const fs::path& p : *files) {
     std::string name = p.filename().string();
-    if (name.ends_with(kDeletedSuffix) || name.ends_with(kCleanedSuffix) || name.ends_with(".tmp")) {
+    if (name.ends_with(kDeletedSuffix) || name.ends_with(kCleanedSuffix) ||
+        name.ends_with(".tmp")) {
       if (auto r = remove_file(p); !r) return r;
     }
   }
@@ -182,7 +187,8 @@ Result<LoadedLog> load_partition_dir(const LoadParams& params, LeaderEpochCache&
     for (size_t i = first; i < out.segments.size(); ++i) {
       Segment& seg = *out.segments[i];
       if (i >= keep) {
-        out.recovered.push_back({seg.base_offset(), SegmentOutcome::kDeleted, 0, seg.size(), "after a truncated segment"});
+        out.recovered.push_back({seg.base_offset(), SegmentOutcome::kDeleted, 0, seg.size(),
+                                 "after a truncated segment"});
         spdlog::warn("Deleting segment {} of {} after a truncated segment ({} bytes)",
                      seg.base_offset(), dir.string(), seg.size());
         if (auto r = seg.delete_files(); !r) return r.error();
@@ -192,9 +198,10 @@ Result<LoadedLog> load_partition_dir(const LoadParams& params, LeaderEpochCache&
       auto r = recover_segment(seg, expected, &epochs);
       if (!r) return r.error();
       if (r->outcome == SegmentOutcome::kTruncated) {
-        spdlog::warn("Found invalid messages in log segment {} of {}: {}; truncating to {} bytes, "
-                     "{} bytes cut",
-                     seg.base_offset(), dir.string(), r->reason, r->valid_bytes, r->bytes_cut);
+        spdlog::warn(
+            "Found invalid messages in log segment {} of {}: {}; truncating to {} bytes, "
+            "{} bytes cut",
+            seg.base_offset(), dir.string(), r->reason, r->valid_bytes, r->bytes_cut);
         keep = i + 1;
       }
       expected = seg.read_next_offset();

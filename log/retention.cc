@@ -71,9 +71,10 @@ Result<int> PartitionLog::delete_old_segments() {
     list = snapshot();
   }
   std::vector<SegmentPtr> doomed(list->begin(), list->begin() + static_cast<ptrdiff_t>(n));
-  spdlog::info("Deleting {} segments of {} (log start offset breach {}, retention time {}, "
-               "retention size {})",
-               n, dir_.filename().string(), d.by_log_start_offset, d.by_time, d.by_size);
+  spdlog::info(
+      "Deleting {} segments of {} (log start offset breach {}, retention time {}, "
+      "retention size {})",
+      n, dir_.filename().string(), d.by_log_start_offset, d.by_time, d.by_size);
   lock.unlock();
   if (auto r = remove_segments(doomed); !r) return r.error();
   return static_cast<int>(n);

@@ -51,7 +51,8 @@ void ThreadScheduler::loop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     int64_t wait_ms = 100;  // bounded: a ManualClock may move without notifying us
-    if (!tasks_.empty()) wait_ms = std::clamp<int64_t>(tasks_.top().due_ms - clock_.now_ms(), 0, 100);
+    if (!tasks_.empty())
+      wait_ms = std::clamp<int64_t>(tasks_.top().due_ms - clock_.now_ms(), 0, 100);
     if (wait_ms > 0) {
       cv_.wait_for(lock, std::chrono::milliseconds(wait_ms));
       continue;

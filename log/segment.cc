@@ -26,8 +26,8 @@ Segment::Segment(const fs::path& dir, int64_t base_offset, int64_t now_ms, std::
 Segment::~Segment() = default;
 
 Result<SegmentPtr> Segment::create(const fs::path& dir, int64_t base_offset,
-                                   const LogConfig& config, int64_t now_ms,
-                                   int64_t roll_jitter_ms, std::string_view extra_suffix) {
+                                   const LogConfig& config, int64_t now_ms, int64_t roll_jitter_ms,
+                                   std::string_view extra_suffix) {
   SegmentPtr s(new Segment(dir, base_offset, now_ms, extra_suffix));
   s->roll_jitter_ms_ = roll_jitter_ms;
   // A leftover file with this name (from a truncation or a crash) is stale: start empty.
@@ -44,9 +44,8 @@ Result<SegmentPtr> Segment::create(const fs::path& dir, int64_t base_offset,
   return s;
 }
 
-Result<SegmentPtr> Segment::open(const fs::path& dir, int64_t base_offset,
-                                 const LogConfig& config, int64_t now_ms, bool active,
-                                 std::string_view extra_suffix) {
+Result<SegmentPtr> Segment::open(const fs::path& dir, int64_t base_offset, const LogConfig& config,
+                                 int64_t now_ms, bool active, std::string_view extra_suffix) {
   SegmentPtr s(new Segment(dir, base_offset, now_ms, extra_suffix));
   if (auto r = s->open_files(config, /*create=*/false, active); !r) return r.error();
   return s;
@@ -58,8 +57,8 @@ Result<void> Segment::open_files(const LogConfig& config, bool create, bool acti
     pending_index_bytes_ = config.segment_index_bytes;
     active = false;
   }
-  auto log = File::open_read_write(segment_file(dir_, base_offset_, kLogSuffix, extra_suffix_),
-                                   create);
+  auto log =
+      File::open_read_write(segment_file(dir_, base_offset_, kLogSuffix, extra_suffix_), create);
   if (!log) return log.error();
   log_ = std::move(*log);
   auto size = log_.size();
@@ -70,9 +69,8 @@ Result<void> Segment::open_files(const LogConfig& config, bool create, bool acti
       !r) {
     return r;
   }
-  if (auto r = time_index_.open(
-          segment_file(dir_, base_offset_, kTimeIndexSuffix, extra_suffix_),
-          config.segment_index_bytes, active);
+  if (auto r = time_index_.open(segment_file(dir_, base_offset_, kTimeIndexSuffix, extra_suffix_),
+                                config.segment_index_bytes, active);
       !r) {
     return r;
   }
@@ -233,8 +231,7 @@ Result<void> Segment::change_extra_suffix(std::string_view extra) {
       !r) {
     return r;
   }
-  if (auto r = time_index_.file().rename(
-          segment_file(dir_, base_offset_, kTimeIndexSuffix, extra));
+  if (auto r = time_index_.file().rename(segment_file(dir_, base_offset_, kTimeIndexSuffix, extra));
       !r) {
     return r;
   }

@@ -37,8 +37,8 @@ struct LogOffsetPosition {
 };
 
 struct RollParams {
-  int64_t max_segment_ms;        // segment.ms
-  int32_t max_segment_bytes;     // segment.bytes
+  int64_t max_segment_ms;     // segment.ms
+  int32_t max_segment_bytes;  // segment.bytes
   int64_t max_timestamp_in_messages;
   int64_t max_offset_in_messages;
   int32_t messages_size;
@@ -54,8 +54,8 @@ class Segment {
                                                  std::string_view extra_suffix = {});
   // An existing segment. `extra_suffix` names files in flight (.cleaned, .swap).
   static Result<std::shared_ptr<Segment>> open(const fs::path& dir, int64_t base_offset,
-                                               const LogConfig& config, int64_t now_ms,
-                                               bool active, std::string_view extra_suffix = {});
+                                               const LogConfig& config, int64_t now_ms, bool active,
+                                               std::string_view extra_suffix = {});
   ~Segment();
   Segment(const Segment&) = delete;
 

@@ -22,7 +22,10 @@ TimestampOffset TimeIndex::lookup(int64_t target) const {
   int32_t lo = 0, hi = n;  // first entry with timestamp > target
   while (lo < hi) {
     int32_t mid = lo + (hi - lo) / 2;
-    if (entry(mid).timestamp <= target) lo = mid + 1; else hi = mid;
+    if (entry(mid).timestamp <= target)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   if (lo == 0) return {kNoTimestamp, base_offset_};
   return entry(lo - 1);
@@ -47,7 +50,10 @@ void TimeIndex::truncate_to(int64_t offset) {
   int32_t lo = 0, hi = n;  // first entry with offset >= offset
   while (lo < hi) {
     int32_t mid = lo + (hi - lo) / 2;
-    if (entry(mid).offset < offset) lo = mid + 1; else hi = mid;
+    if (entry(mid).offset < offset)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   file_.truncate_to_entries(lo);
 }

@@ -108,7 +108,11 @@ void BM_RecoverSegment(benchmark::State& state) {
   state.SetBytesProcessed(bytes);
   fs::remove_all(dir);
 }
-BENCHMARK(BM_RecoverSegment)->Arg(1 << 30)->Iterations(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_RecoverSegment)
+    ->Arg(1 << 30)
+    ->Iterations(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 int64_t rss_kib() {
   std::ifstream f("/proc/self/status");
@@ -152,7 +156,11 @@ void BM_StartupManyPartitions(benchmark::State& state) {
   state.counters["rss_KiB_per_partition"] = per_partition_kib;
   fs::remove_all(dir);
 }
-BENCHMARK(BM_StartupManyPartitions)->Arg(10000)->Iterations(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_StartupManyPartitions)
+    ->Arg(10000)
+    ->Iterations(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace fjord::log

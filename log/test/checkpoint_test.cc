@@ -1,7 +1,6 @@
-#include "log/checkpoint_file.h"
-
 #include <gtest/gtest.h>
 
+#include "log/checkpoint_file.h"
 #include "log/leader_epoch_cache.h"
 #include "log/partition_metadata.h"
 #include "log/test/test_batches.h"

@@ -60,7 +60,8 @@ TEST(KafkaCompatTest, KafkaDumpLogReadsOurSegmentsAndVerifiesTheIndexes) {
       std::vector<TestRecord> recs;
       for (int r = 0; r < 1 + i % 7; ++r) {
         std::string key(1, static_cast<char>('a' + r));
-        recs.push_back({key, std::string(100 + (i * 37) % 400, 'v'), 1'700'000'000'000 + i * 10 + r});
+        recs.push_back(
+            {key, std::string(100 + (i * 37) % 400, 'v'), 1'700'000'000'000 + i * 10 + r});
       }
       Compression c = static_cast<Compression>(i % 5);  // none, gzip, snappy, lz4, zstd
       Bytes b = make_batch(0, recs, 0, c);

@@ -86,7 +86,8 @@ TEST(KafkaLogDirTest, OpensAndReadsADirectoryWrittenByKafka39) {
     for (BatchHeaderAt b; scan.next(b);) {
       if (since > 1024) {
         Bytes e(8);
-        batch_header::store_be<int32_t>(e.data(), static_cast<int32_t>(b.last_offset() - seg->base_offset()));
+        batch_header::store_be<int32_t>(e.data(),
+                                        static_cast<int32_t>(b.last_offset() - seg->base_offset()));
         batch_header::store_be<int32_t>(e.data() + 4, static_cast<int32_t>(b.position));
         expected.insert(expected.end(), e.begin(), e.end());
         since = 0;

@@ -122,8 +122,8 @@ TEST(LogCleanerTest, TombstonesGoAfterDeleteRetention) {
   LogCleaner cleaner([&] { return std::vector<std::shared_ptr<PartitionLog>>{f.log}; }, f.clock);
   ASSERT_TRUE(cleaner.clean(*f.log).ok());
   auto c = f.contents();
-  EXPECT_FALSE(c.count(0));                                   // old "a" value
-  ASSERT_TRUE(c.count(2));                                    // tombstone kept for now
+  EXPECT_FALSE(c.count(0));  // old "a" value
+  ASSERT_TRUE(c.count(2));   // tombstone kept for now
   EXPECT_EQ(c.at(2).second, "<null>");
   f.clock.advance_ms(1001);
   ASSERT_TRUE(cleaner.clean(*f.log).ok());

@@ -78,7 +78,7 @@ TEST(TimeIndexTest, MaybeAppendLookupTruncate) {
   EXPECT_TRUE(idx.maybe_append(500, 1010));
   EXPECT_FALSE(idx.maybe_append(500, 1020));  // timestamp must grow
   EXPECT_TRUE(idx.maybe_append(700, 1030));
-  EXPECT_TRUE(idx.is_full());                  // the last slot is reserved
+  EXPECT_TRUE(idx.is_full());  // the last slot is reserved
   EXPECT_FALSE(idx.maybe_append(800, 1040));
   EXPECT_TRUE(idx.maybe_append(800, 1040, /*skip_full_check=*/true));
   EXPECT_EQ(idx.lookup(499), (TimestampOffset{-1, 1000}));

@@ -1,9 +1,9 @@
 #include "log/partition_log.h"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "log/test/test_batches.h"
 #include "protocol/records/batch_iterator.h"
@@ -81,8 +81,7 @@ TEST(PartitionLogTest, LeaderAppendAssignsOffsetsAndEpochInPlace) {
   info = log->append_as_leader(b2, 8);
   EXPECT_EQ(info->first_offset, 5);
   EXPECT_EQ(log->log_end_offset(), 8);
-  EXPECT_EQ(log->leader_epoch_cache().entries(),
-            (std::vector<EpochEntry>{{7, 0}, {8, 5}}));
+  EXPECT_EQ(log->leader_epoch_cache().entries(), (std::vector<EpochEntry>{{7, 0}, {8, 5}}));
   EXPECT_EQ(*read_small_file(log->dir() / "leader-epoch-checkpoint"), "0\n2\n7 0\n8 5\n");
 }
 
@@ -154,8 +153,10 @@ TEST(PartitionLogTest, ListOffsets) {
   for (int i = 0; i < 10; ++i) {
     int64_t base = kT0 + 10 * i;
     if (i == 5) base = kT0 + 1000;
-    Bytes b = make_batch(0, {{std::nullopt, "x", base}, {std::nullopt, "y", base + 2},
-                             {std::nullopt, "z", base + 1}}, 2);
+    Bytes b = make_batch(
+        0,
+        {{std::nullopt, "x", base}, {std::nullopt, "y", base + 2}, {std::nullopt, "z", base + 1}},
+        2);
     ASSERT_TRUE(log->append_as_leader(b, 2).ok());
   }
   EXPECT_EQ(log->fetch_offset_by_timestamp(kEarliestTimestamp)->offset, 0);

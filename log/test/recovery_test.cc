@@ -62,8 +62,8 @@ LogConfig crash_config() {
   return c;
 }
 
-std::unique_ptr<PartitionLog> open_log(const fs::path& dir, const LogConfig& c,
-                                       const Clock& clock, int64_t rp, bool clean) {
+std::unique_ptr<PartitionLog> open_log(const fs::path& dir, const LogConfig& c, const Clock& clock,
+                                       int64_t rp, bool clean) {
   PartitionLogParams p;
   p.dir = dir;
   p.tp = {"t", 0};
@@ -112,12 +112,10 @@ void run_case(uint64_t seed) {
       for (int r = 0; r < n; ++r) {
         std::string key(2, 'k');
         key[1] = static_cast<char>('0' + rng() % 10);
-        recs.push_back({key,
-                        std::string(1 + rng() % 300, static_cast<char>('a' + rng() % 26)),
+        recs.push_back({key, std::string(1 + rng() % 300, static_cast<char>('a' + rng() % 26)),
                         kT0 + static_cast<int64_t>(rng() % 1000)});
       }
-      Bytes b = make_batch(0, recs, 0,
-                           rng() % 4 == 0 ? Compression::kGzip : Compression::kNone);
+      Bytes b = make_batch(0, recs, 0, rng() % 4 == 0 ? Compression::kGzip : Compression::kNone);
       ASSERT_TRUE(log->append_as_leader(b, static_cast<int32_t>(i / 10)).ok());
       if (i + 1 == flush_at_batch) {
         ASSERT_TRUE(log->flush().ok());
@@ -160,8 +158,8 @@ void run_case(uint64_t seed) {
     }
   }
   if (first_bad < before.size()) ++damaged_cases;
-  int64_t expected_end = first_bad < before.size() ? before[first_bad].base_offset
-                                                   : before.back().last_offset + 1;
+  int64_t expected_end =
+      first_bad < before.size() ? before[first_bad].base_offset : before.back().last_offset + 1;
 
   auto log = open_log(dir, config, clock, rp, false);
   ASSERT_NE(log, nullptr);
