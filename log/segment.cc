@@ -74,18 +74,22 @@ Result<void> Segment::open_files(const LogConfig& config, bool create, bool acti
       !r) {
     return r;
   }
-  // Kafka's loadLargestTimestamp: the last time-index entry, then whatever follows it.
+  load_largest_timestamp();
+  return {};
+}
+
+// Kafka's loadLargestTimestamp: the last time-index entry, then whatever follows it.
+void Segment::load_largest_timestamp() {
   TimestampOffset last = time_index_.last_entry();
   max_timestamp_.store(last.timestamp);
   offset_of_max_timestamp_.store(last.offset);
-  BatchScanner scan(log_, offset_index_.lookup(last.offset).position, size_.load());
+  BatchScanner scan(log_, offset_index_.lookup(last.offset).position, size());
   for (BatchHeaderAt b; scan.next(b);) {
     if (b.max_timestamp() > max_timestamp_.load()) {
       max_timestamp_.store(b.max_timestamp());
       offset_of_max_timestamp_.store(b.last_offset());
     }
   }
-  return {};
 }
 
 void Segment::index_batch(const uint8_t* header, int32_t position, int32_t size) {
@@ -193,16 +197,7 @@ Result<int64_t> Segment::truncate_to(int64_t offset) {
   }
   if (size() == 0) rolling_based_timestamp_.store(INT64_MIN);
   bytes_since_last_index_entry_ = 0;
-  TimestampOffset last = time_index_.last_entry();
-  max_timestamp_.store(last.timestamp);
-  offset_of_max_timestamp_.store(last.offset);
-  BatchScanner scan(log_, offset_index_.lookup(last.offset).position, size());
-  for (BatchHeaderAt b; scan.next(b);) {
-    if (b.max_timestamp() > max_timestamp_.load()) {
-      max_timestamp_.store(b.max_timestamp());
-      offset_of_max_timestamp_.store(b.last_offset());
-    }
-  }
+  load_largest_timestamp();
   return cut;
 }
 

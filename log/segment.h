@@ -128,6 +128,7 @@ class Segment {
  private:
   Segment(const fs::path& dir, int64_t base_offset, int64_t now_ms, std::string_view extra);
   Result<void> open_files(const LogConfig& config, bool create, bool active);
+  void load_largest_timestamp();
 
   fs::path dir_;
   int64_t base_offset_;
