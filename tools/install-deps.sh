@@ -9,7 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev libzookeeper-mt-dev
   # tests only: real clients, a real ZooKeeper, the fuzzer's compiler
-  librdkafka-dev kcat zookeeper clang libclang-rt-14-dev
+  librdkafka-dev kcat zookeeper clang libclang-rt-14-dev clang-format
   maven default-jdk-headless python3-venv
 )
 
