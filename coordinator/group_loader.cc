@@ -1,0 +1,99 @@
+// Loading a __consumer_offsets partition into its shard (GroupMetadataManager.loadGroups-
+// AndOffsets): replay every record from the log start, the last record per key winning and
+// tombstones deleting, then publish the groups at once. Until then the shard answers
+// COORDINATOR_LOAD_IN_PROGRESS. Unloading answers waiting members NOT_COORDINATOR.
+#include "coordinator/group_coordinator.h"
+#include "protocol/records/batch_iterator.h"
+#include "protocol/records/record_batch.h"
+
+namespace fjord::coordinator {
+namespace {
+
+struct LoadedGroup {
+  std::optional<msg::GroupMetadataValue> metadata;
+  std::map<TopicPartitionKey, CommittedOffset> offsets;
+};
+
+}  // namespace
+
+void GroupCoordinator::load_shard(Shard& s) {
+  std::map<std::string, LoadedGroup> loaded;
+  int64_t offset = 0;
+  DecompressionBuffer scratch;
+  int64_t records = 0;
+  while (true) {
+    auto r = topic_.read(s.partition, offset, config_.load_buffer_bytes);
+    if (!r.ok()) return;  // stays unloaded; the next tick tries again
+    BatchIterator it(r->records);
+    BatchEntry entry;
+    while (it.next(entry)) {
+      // Magic 0/1 entries predate Kafka 0.11 and are not written by Fjord; transactional
+      // offset commits belong to the transaction coordinator (not replayed here).
+      if (entry.magic != 2) continue;
+      auto batch = RecordBatchView::parse(entry.bytes);
+      if (!batch.ok() || batch->is_control() || batch->is_transactional()) continue;
+      auto reader = batch->records(scratch);
+      if (!reader.ok()) continue;
+      fjord::Record rec;
+      while (reader->next(rec)) {
+        auto decoded = decode_offsets_record(rec.key, rec.value);
+        if (!decoded.ok()) continue;
+        ++records;
+        OffsetsRecord& o = *decoded;
+        if (o.kind == OffsetsRecord::Kind::kOffset) {
+          TopicPartitionKey tp{o.topic, o.partition};
+          if (o.offset) {
+            loaded[o.group].offsets[tp] = *o.offset;
+          } else if (auto g = loaded.find(o.group); g != loaded.end()) {
+            g->second.offsets.erase(tp);
+          }
+        } else if (o.metadata) {
+          loaded[o.group].metadata = std::move(o.metadata);
+        } else if (auto g = loaded.find(o.group); g != loaded.end()) {
+          g->second.metadata.reset();
+        }
+      }
+    }
+    if (r->next_offset <= offset || r->next_offset >= r->high_watermark) break;
+    offset = r->next_offset;
+  }
+  std::map<std::string, std::unique_ptr<Group>, std::less<>> groups;
+  const int64_t t = now();
+  for (auto& [id, lg] : loaded) {
+    if (!lg.metadata && lg.offsets.empty()) continue;
+    auto g = std::make_unique<Group>(id, t);
+    if (lg.metadata) g->load_from_record(*lg.metadata, t);
+    g->offsets() = std::move(lg.offsets);
+    groups.emplace(id, std::move(g));
+  }
+  std::lock_guard lock(s.mu);
+  if (!active_.load() || s.load == LoadState::kLoaded) return;
+  s.groups = std::move(groups);
+  s.load = LoadState::kLoaded;
+  (void)records;
+}
+
+void GroupCoordinator::unload_shard(Shard& s, Effects& fx) {
+  for (auto& [id, g] : s.groups) {
+    for (auto& [mid, m] : g->members()) {
+      if (m.awaiting_join) {
+        msg::JoinGroupResponse r;
+        r.error_code = static_cast<int16_t>(ErrorCode::kNotCoordinator);
+        r.generation_id = -1;
+        fx.push_back([cb = std::move(m.awaiting_join), r] { cb(r); });
+        m.awaiting_join = nullptr;
+      }
+      if (m.awaiting_sync) {
+        msg::SyncGroupResponse r;
+        r.error_code = static_cast<int16_t>(ErrorCode::kNotCoordinator);
+        fx.push_back([cb = std::move(m.awaiting_sync), r] { cb(r); });
+        m.awaiting_sync = nullptr;
+      }
+    }
+  }
+  s.groups.clear();
+  s.load = LoadState::kUnloaded;
+  ++s.epoch;
+}
+
+}  // namespace fjord::coordinator
