@@ -52,6 +52,8 @@ Result<void> LogManager::load_dir(const fs::path& dir) {
   const bool clean = file_exists(dir / kCleanShutdownFile);
   auto recovery_points = read_offset_checkpoint(dir / kRecoveryPointCheckpoint);
   auto start_offsets = read_offset_checkpoint(dir / kLogStartOffsetCheckpoint);
+  auto high_watermarks = read_offset_checkpoint(dir / kReplicationOffsetCheckpoint);
+  OffsetMap hws = high_watermarks ? *high_watermarks : OffsetMap{};
   // A damaged checkpoint means full recovery from offset 0, as Kafka does.
   OffsetMap rps = recovery_points ? *recovery_points : OffsetMap{};
   OffsetMap lsos = start_offsets ? *start_offsets : OffsetMap{};
@@ -93,6 +95,8 @@ Result<void> LogManager::load_dir(const fs::path& dir) {
         failed = true;
         continue;
       }
+      // Kafka's replica manager restores the high watermark from its checkpoint.
+      if (auto hw = hws.find(tp); hw != hws.end()) (*log)->update_high_watermark(hw->second);
       std::lock_guard lock(out_mu);
       std::lock_guard lock2(mu_);
       logs_[tp] = LogPtr(std::move(*log));

@@ -97,6 +97,10 @@ class PartitionLog {
   int num_segments() const;
   std::vector<SegmentPtr> segments() const;
   LeaderEpochCache& leader_epoch_cache() { return epochs_; }
+  // OffsetsForLeaderEpoch: the end offset of `epoch` in this log ({-1, -1} when unknown).
+  EpochEntry end_offset_for_epoch(int32_t epoch) const {
+    return epochs_.end_offset_for(epoch, log_end_offset());
+  }
   const LoadedLog& load_report() const { return load_report_; }
 
   // --- writes ---

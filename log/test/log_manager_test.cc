@@ -73,6 +73,7 @@ TEST(LogManagerTest, CreateSpreadsOverDirsAndReloadsCleanly) {
     auto log = m->get({"orders", p});
     ASSERT_NE(log, nullptr);
     EXPECT_EQ(log->log_end_offset(), 4 * (10 + p));
+    EXPECT_EQ(log->high_watermark(), 8);  // from replication-offset-checkpoint
     EXPECT_TRUE(log->load_report().recovered.empty());  // clean: no recovery
   }
   EXPECT_FALSE(file_exists(f.tmp.path() / "d1" / kCleanShutdownFile));

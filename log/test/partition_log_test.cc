@@ -83,6 +83,8 @@ TEST(PartitionLogTest, LeaderAppendAssignsOffsetsAndEpochInPlace) {
   EXPECT_EQ(log->log_end_offset(), 8);
   EXPECT_EQ(log->leader_epoch_cache().entries(), (std::vector<EpochEntry>{{7, 0}, {8, 5}}));
   EXPECT_EQ(*read_small_file(log->dir() / "leader-epoch-checkpoint"), "0\n2\n7 0\n8 5\n");
+  EXPECT_EQ(log->end_offset_for_epoch(7), (EpochEntry{7, 5}));
+  EXPECT_EQ(log->end_offset_for_epoch(8), (EpochEntry{8, 8}));
 }
 
 TEST(PartitionLogTest, RejectsCorruptAndOversizedBatches) {
