@@ -69,6 +69,8 @@ bool Broker::start(std::string* error) {
   logs_->startup();
   fetch_sessions_ = std::make_unique<FetchSessionCache>(
       static_cast<size_t>(config_.get_int("max.incremental.fetch.session.cache.slots")));
+  groups_ = std::make_unique<GroupService>(*this);
+  groups_->start();
 
   size_t loops = std::max(1u, std::thread::hardware_concurrency());
   if (config_.supplied("num.network.threads")) {
@@ -125,6 +127,7 @@ void Broker::shutdown() {
   if (!started_) return;
   started_ = false;
   spdlog::info("[KafkaServer id={}] shutting down", broker_id());
+  groups_->shutdown();
   server_->stop_accepting_and_drain();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (server_->open_connections() > 0 && std::chrono::steady_clock::now() < deadline) {

@@ -10,6 +10,7 @@
 #include "server/dispatcher.h"
 #include "server/event_loops.h"
 #include "server/fetch_session.h"
+#include "server/group_service.h"
 #include "server/replica_manager.h"
 #include "server/tcp_server.h"
 #include "zk/metadata_store.h"
@@ -38,6 +39,7 @@ class Broker {
   MetadataStore& metadata() { return *metadata_; }
   ReplicaManager& replicas() { return *replicas_; }
   FetchSessionCache& fetch_sessions() { return *fetch_sessions_; }
+  GroupService& groups() { return *groups_; }
   std::optional<std::string> rack() const { return config_.get("broker.rack"); }
   // The advertised host and port of a listener (advertised.listeners, else listeners; an empty
   // host advertises this machine's host name, as Kafka does).
@@ -56,6 +58,7 @@ class Broker {
   std::unique_ptr<log::LogManager> logs_;
   std::unique_ptr<ReplicaManager> replicas_;
   std::unique_ptr<FetchSessionCache> fetch_sessions_;
+  std::unique_ptr<GroupService> groups_;
   std::unique_ptr<EventLoops> loops_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::unique_ptr<TcpServer> server_;

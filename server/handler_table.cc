@@ -19,9 +19,20 @@ const HandlerEntry kHandlers[] = {
     FJORD_HANDLER(Fetch, fetch, 0, 17),
     FJORD_HANDLER(ListOffsets, list_offsets, 0, 9),
     FJORD_HANDLER(Metadata, metadata, 0, 12),
+    FJORD_HANDLER(OffsetCommit, offset_commit, 0, 9),
+    FJORD_HANDLER(OffsetFetch, offset_fetch, 0, 9),
+    FJORD_HANDLER(FindCoordinator, find_coordinator, 0, 6),
+    FJORD_HANDLER(JoinGroup, join_group, 0, 9),
+    FJORD_HANDLER(Heartbeat, heartbeat, 0, 4),
+    FJORD_HANDLER(LeaveGroup, leave_group, 0, 5),
+    FJORD_HANDLER(SyncGroup, sync_group, 0, 5),
+    FJORD_HANDLER(DescribeGroups, describe_groups, 0, 5),
+    FJORD_HANDLER(ListGroups, list_groups, 0, 5),
     FJORD_HANDLER(ApiVersions, api_versions, 0, 4),
     FJORD_HANDLER(CreateTopics, create_topics, 0, 7),
     FJORD_HANDLER(DeleteTopics, delete_topics, 0, 6),
+    FJORD_HANDLER(DeleteGroups, delete_groups, 0, 2),
+    FJORD_HANDLER(OffsetDelete, offset_delete, 0, 0),
 };
 
 #undef FJORD_HANDLER

@@ -19,5 +19,16 @@ asio::awaitable<Outcome> fetch(RequestContext& ctx, msg::FetchRequest& req);
 asio::awaitable<Outcome> list_offsets(RequestContext& ctx, msg::ListOffsetsRequest& req);
 asio::awaitable<Outcome> create_topics(RequestContext& ctx, msg::CreateTopicsRequest& req);
 asio::awaitable<Outcome> delete_topics(RequestContext& ctx, msg::DeleteTopicsRequest& req);
+asio::awaitable<Outcome> find_coordinator(RequestContext& ctx, msg::FindCoordinatorRequest& req);
+asio::awaitable<Outcome> join_group(RequestContext& ctx, msg::JoinGroupRequest& req);
+asio::awaitable<Outcome> sync_group(RequestContext& ctx, msg::SyncGroupRequest& req);
+asio::awaitable<Outcome> heartbeat(RequestContext& ctx, msg::HeartbeatRequest& req);
+asio::awaitable<Outcome> leave_group(RequestContext& ctx, msg::LeaveGroupRequest& req);
+asio::awaitable<Outcome> offset_commit(RequestContext& ctx, msg::OffsetCommitRequest& req);
+asio::awaitable<Outcome> offset_fetch(RequestContext& ctx, msg::OffsetFetchRequest& req);
+asio::awaitable<Outcome> describe_groups(RequestContext& ctx, msg::DescribeGroupsRequest& req);
+asio::awaitable<Outcome> list_groups(RequestContext& ctx, msg::ListGroupsRequest& req);
+asio::awaitable<Outcome> delete_groups(RequestContext& ctx, msg::DeleteGroupsRequest& req);
+asio::awaitable<Outcome> offset_delete(RequestContext& ctx, msg::OffsetDeleteRequest& req);
 
 }  // namespace fjord::handlers

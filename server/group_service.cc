@@ -1,0 +1,174 @@
+#include "server/group_service.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <asio/post.hpp>
+#include <chrono>
+
+#include "protocol/records/batch_iterator.h"
+#include "protocol/records/record_batch.h"
+#include "server/broker.h"
+
+namespace fjord {
+namespace {
+
+constexpr auto kTickInterval = std::chrono::milliseconds(50);
+
+coordinator::GroupConfig group_config(const BrokerConfig& c, int32_t num_partitions) {
+  coordinator::GroupConfig g;
+  g.num_partitions = num_partitions;
+  g.min_session_timeout_ms = c.get_int("group.min.session.timeout.ms");
+  g.max_session_timeout_ms = c.get_int("group.max.session.timeout.ms");
+  g.initial_rebalance_delay_ms = c.get_int("group.initial.rebalance.delay.ms");
+  g.max_size = c.get_int("group.max.size");
+  g.offsets_retention_ms = int64_t{c.get_int("offsets.retention.minutes")} * 60 * 1000;
+  g.offsets_retention_check_interval_ms = c.get_long("offsets.retention.check.interval.ms");
+  g.load_buffer_bytes = c.get_int("offsets.load.buffer.size");
+  if (auto v = c.get("offset.metadata.max.bytes")) {
+    g.offset_metadata_max_bytes = std::stoi(*v);
+  }
+  return g;
+}
+
+}  // namespace
+
+class GroupService::Clock : public coordinator::CoordinatorClock {
+ public:
+  int64_t now_ms() const override {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+};
+
+// __consumer_offsets through the replica manager. On one node the leader append is the
+// commit (the high watermark follows the log end), so `done` is posted at once.
+class GroupService::Topic : public coordinator::OffsetsTopic {
+ public:
+  Topic(Broker& broker, asio::io_context& io) : broker_(broker), io_(io) {}
+
+  bool is_leader(int32_t partition) const override {
+    return broker_.replicas().get(coordinator::kOffsetsTopic, partition) != nullptr;
+  }
+
+  void append(int32_t partition, Bytes batch, std::function<void(ErrorCode)> done) override {
+    PartitionPtr p = broker_.replicas().get(coordinator::kOffsetsTopic, partition);
+    ErrorCode e = ErrorCode::kNotLeaderOrFollower;
+    if (p) {
+      auto info = p->append_as_leader(std::span<uint8_t>(batch));
+      e = info.error();
+    }
+    asio::post(io_, [done = std::move(done), e] { done(e); });
+  }
+
+  Result<coordinator::OffsetsRead> read(int32_t partition, int64_t offset,
+                                        int32_t max_bytes) override {
+    PartitionPtr p = broker_.replicas().get(coordinator::kOffsetsTopic, partition);
+    if (!p) return ErrorCode::kNotLeaderOrFollower;
+    log::PartitionLog& log = p->log();
+    coordinator::OffsetsRead out;
+    out.high_watermark = log.high_watermark();
+    int64_t start = std::max(offset, log.log_start_offset());
+    out.next_offset = start;
+    if (start >= out.high_watermark) return out;
+    auto r = log.read(start, std::max(max_bytes, 1), out.high_watermark, true);
+    if (!r.ok()) return r.error();
+    if (r->region.length == 0) return out;
+    out.records.resize(static_cast<size_t>(r->region.length));
+    ssize_t n = ::pread(r->region.fd, out.records.data(), out.records.size(), r->region.position);
+    if (n < 0) return ErrorCode::kKafkaStorageError;
+    out.records.resize(static_cast<size_t>(n));
+    // Keep whole entries only; the next read starts after the last one.
+    BatchIterator it(out.records);
+    BatchEntry entry;
+    while (it.next(entry)) {
+      if (entry.magic == 2) {
+        auto batch = RecordBatchView::parse(entry.bytes);
+        out.next_offset = batch.ok() ? batch->last_offset() + 1 : entry.offset + 1;
+      } else {
+        out.next_offset = entry.offset + 1;
+      }
+    }
+    out.records.resize(it.position());
+    return out;
+  }
+
+ private:
+  Broker& broker_;
+  asio::io_context& io_;
+};
+
+GroupService::GroupService(Broker& broker) : broker_(broker) {
+  int32_t partitions = broker.config().get_int("offsets.topic.num.partitions");
+  auto snap = broker.metadata().snapshot();
+  if (const TopicMetadata* t = snap->find(coordinator::kOffsetsTopic)) {
+    // The partition count of an existing topic wins over the config (as in Kafka).
+    partitions = static_cast<int32_t>(t->partitions.size());
+  }
+  topic_ = std::make_unique<Topic>(broker, io_);
+  clock_ = std::make_unique<Clock>();
+  coordinator_ = std::make_unique<coordinator::GroupCoordinator>(
+      group_config(broker.config(), partitions), *topic_, *clock_);
+}
+
+GroupService::~GroupService() { shutdown(); }
+
+void GroupService::start() {
+  started_ = true;
+  asio::post(io_, [this] { coordinator_->tick(); });
+  schedule_tick();
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void GroupService::schedule_tick() {
+  timer_.expires_after(kTickInterval);
+  timer_.async_wait([this](std::error_code ec) {
+    if (ec) return;
+    coordinator_->tick();
+    schedule_tick();
+  });
+}
+
+void GroupService::shutdown() {
+  if (!started_) return;
+  started_ = false;
+  coordinator_->shutdown();
+  // Let posted append completions run before the loop stops (bounded: they do not block).
+  asio::post(io_, [this] {
+    timer_.cancel();
+    io_.stop();
+  });
+  if (thread_.joinable()) thread_.join();
+}
+
+ErrorCode GroupService::ensure_offsets_topic() {
+  auto snap = broker_.metadata().snapshot();
+  if (snap->find(coordinator::kOffsetsTopic) != nullptr) return ErrorCode::kNone;
+  const BrokerConfig& c = broker_.config();
+  int16_t rf = static_cast<int16_t>(c.get_int("offsets.topic.replication.factor"));
+  const int32_t live_brokers = 1;
+  if (rf > live_brokers) {
+    spdlog::error(
+        "Number of alive brokers '{}' does not meet the required replication factor '{}' for "
+        "the offsets topic (configured via 'offsets.topic.replication.factor'). This error can "
+        "be ignored if the cluster is starting up and not all brokers are up yet.",
+        live_brokers, rf);
+    return ErrorCode::kCoordinatorNotAvailable;
+  }
+  CreateTopicSpec spec;
+  spec.name = coordinator::kOffsetsTopic;
+  spec.num_partitions = coordinator_->config().num_partitions;
+  spec.replication_factor = rf;
+  spec.configs = {{"cleanup.policy", "compact"},
+                  {"compression.type", "producer"},
+                  {"segment.bytes", std::to_string(c.get_int("offsets.topic.segment.bytes"))}};
+  StoreStatus st = broker_.create_topic(spec, false, nullptr);
+  if (!st.ok() && st.code != ErrorCode::kTopicAlreadyExists) {
+    spdlog::error("cannot create {}: {}", coordinator::kOffsetsTopic, st.message);
+    return ErrorCode::kCoordinatorNotAvailable;
+  }
+  return ErrorCode::kNone;
+}
+
+}  // namespace fjord

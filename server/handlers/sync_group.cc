@@ -1,0 +1,15 @@
+// SyncGroup (key 14): the leader hands in the assignments, every member waits for its own.
+#include "server/group_await.h"
+#include "server/group_requests.h"
+#include "server/handlers/handlers.h"
+
+namespace fjord::handlers {
+
+asio::awaitable<Outcome> sync_group(RequestContext& ctx, msg::SyncGroupRequest& req) {
+  const int16_t v = ctx.version();
+  auto resp = co_await await_callback<msg::SyncGroupResponse>(
+      [&](auto done) { group_coordinator(ctx).sync_group(req, v, std::move(done)); });
+  co_return ctx.respond(resp);
+}
+
+}  // namespace fjord::handlers
