@@ -31,6 +31,13 @@ bool Broker::start(std::string* error) {
       ensure_meta_properties(dirs, broker_id(), uuid_to_base64(random_uuid()), error);
   if (!cluster_id) return false;
   cluster_id_ = *cluster_id;
+  auto producer_ids = coordinator::ProducerIdManager::open(dirs.front());
+  if (!producer_ids.ok()) {
+    *error = "cannot read " + dirs.front() + "/" +
+             std::string(coordinator::ProducerIdManager::kFileName);
+    return false;
+  }
+  producer_ids_ = std::move(*producer_ids);
 
   EmbeddedStoreOptions store_options;
   store_options.dir = dirs.front();

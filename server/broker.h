@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "coordinator/producer_id_manager.h"
 #include "server/broker_config.h"
 #include "server/dispatcher.h"
 #include "server/event_loops.h"
@@ -38,6 +39,7 @@ class Broker {
   const std::string& cluster_id() const { return cluster_id_; }
   MetadataStore& metadata() { return *metadata_; }
   ReplicaManager& replicas() { return *replicas_; }
+  coordinator::ProducerIdManager& producer_ids() { return *producer_ids_; }
   FetchSessionCache& fetch_sessions() { return *fetch_sessions_; }
   GroupService& groups() { return *groups_; }
   std::optional<std::string> rack() const { return config_.get("broker.rack"); }
@@ -57,6 +59,7 @@ class Broker {
   std::unique_ptr<MetadataStore> metadata_;
   std::unique_ptr<log::LogManager> logs_;
   std::unique_ptr<ReplicaManager> replicas_;
+  std::unique_ptr<coordinator::ProducerIdManager> producer_ids_;
   std::unique_ptr<FetchSessionCache> fetch_sessions_;
   std::unique_ptr<GroupService> groups_;
   std::unique_ptr<EventLoops> loops_;

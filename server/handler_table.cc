@@ -31,8 +31,17 @@ const HandlerEntry kHandlers[] = {
     FJORD_HANDLER(ApiVersions, api_versions, 0, 4),
     FJORD_HANDLER(CreateTopics, create_topics, 0, 7),
     FJORD_HANDLER(DeleteTopics, delete_topics, 0, 6),
+    FJORD_HANDLER(DeleteRecords, delete_records, 0, 2),
+    FJORD_HANDLER(InitProducerId, init_producer_id, 0, 5),
+    FJORD_HANDLER(DescribeConfigs, describe_configs, 0, 4),
+    FJORD_HANDLER(AlterConfigs, alter_configs, 0, 2),
+    FJORD_HANDLER(DescribeLogDirs, describe_log_dirs, 0, 4),
+    FJORD_HANDLER(CreatePartitions, create_partitions, 0, 3),
     FJORD_HANDLER(DeleteGroups, delete_groups, 0, 2),
+    FJORD_HANDLER(IncrementalAlterConfigs, incremental_alter_configs, 0, 1),
     FJORD_HANDLER(OffsetDelete, offset_delete, 0, 0),
+    FJORD_HANDLER(DescribeCluster, describe_cluster, 0, 1),
+    FJORD_HANDLER(DescribeTopicPartitions, describe_topic_partitions, 0, 0),
 };
 
 #undef FJORD_HANDLER

@@ -19,6 +19,18 @@ asio::awaitable<Outcome> fetch(RequestContext& ctx, msg::FetchRequest& req);
 asio::awaitable<Outcome> list_offsets(RequestContext& ctx, msg::ListOffsetsRequest& req);
 asio::awaitable<Outcome> create_topics(RequestContext& ctx, msg::CreateTopicsRequest& req);
 asio::awaitable<Outcome> delete_topics(RequestContext& ctx, msg::DeleteTopicsRequest& req);
+asio::awaitable<Outcome> delete_records(RequestContext& ctx, msg::DeleteRecordsRequest& req);
+asio::awaitable<Outcome> init_producer_id(RequestContext& ctx, msg::InitProducerIdRequest& req);
+asio::awaitable<Outcome> describe_configs(RequestContext& ctx, msg::DescribeConfigsRequest& req);
+asio::awaitable<Outcome> alter_configs(RequestContext& ctx, msg::AlterConfigsRequest& req);
+asio::awaitable<Outcome> describe_log_dirs(RequestContext& ctx, msg::DescribeLogDirsRequest& req);
+asio::awaitable<Outcome> create_partitions(RequestContext& ctx,
+                                           msg::CreatePartitionsRequest& req);
+asio::awaitable<Outcome> incremental_alter_configs(RequestContext& ctx,
+                                                   msg::IncrementalAlterConfigsRequest& req);
+asio::awaitable<Outcome> describe_cluster(RequestContext& ctx, msg::DescribeClusterRequest& req);
+asio::awaitable<Outcome> describe_topic_partitions(RequestContext& ctx,
+                                                   msg::DescribeTopicPartitionsRequest& req);
 asio::awaitable<Outcome> find_coordinator(RequestContext& ctx, msg::FindCoordinatorRequest& req);
 asio::awaitable<Outcome> join_group(RequestContext& ctx, msg::JoinGroupRequest& req);
 asio::awaitable<Outcome> sync_group(RequestContext& ctx, msg::SyncGroupRequest& req);

@@ -1,0 +1,47 @@
+// ProducerIdManager hands out producer ids (InitProducerId) that never repeat, across
+// restarts included. Like Kafka's controller it allocates them in blocks (1000 by default):
+// before the first id of a block is handed out, the start of the next block is written to
+// <dir>/producer-id-block (atomically: temp file, fsync, rename), so after a crash the broker
+// resumes above every id it may have handed out, at the cost of skipping the rest of a block.
+//
+// Thread-safe: generate() may be called from any thread. It writes the block file once per
+// block, on the calling thread, which is the one blocking step: rare enough (once per 1000
+// producers) to keep off a separate thread.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string_view>
+
+#include "protocol/result.h"
+
+namespace fjord::coordinator {
+
+class ProducerIdManager {
+ public:
+  static constexpr int64_t kDefaultBlockSize = 1000;
+  static constexpr std::string_view kFileName = "producer-id-block";
+
+  // Reads (or creates) the block file in dir. KAFKA_STORAGE_ERROR when it cannot be read or
+  // is corrupt.
+  static Result<std::unique_ptr<ProducerIdManager>> open(const std::filesystem::path& dir,
+                                                         int64_t block_size = kDefaultBlockSize);
+
+  // The next producer id, or KAFKA_STORAGE_ERROR when a new block cannot be persisted.
+  Result<int64_t> generate();
+
+ private:
+  ProducerIdManager(std::filesystem::path file, int64_t next_block_start, int64_t block_size)
+      : file_(std::move(file)), next_block_start_(next_block_start), block_size_(block_size) {}
+
+  std::filesystem::path file_;
+  std::mutex mu_;
+  int64_t next_id_ = 0;           // next id to hand out
+  int64_t block_end_ = 0;         // end of the current block (exclusive); next_id_ == end: none
+  int64_t next_block_start_ = 0;  // the first id of the next block (what the file holds)
+  int64_t block_size_;
+};
+
+}  // namespace fjord::coordinator

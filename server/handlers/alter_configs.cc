@@ -1,0 +1,50 @@
+// AlterConfigs (key 33): replaces a topic's whole override set (keys not named return to their
+// defaults), validate_only, INVALID_CONFIG for a bad name or value, as Kafka 3.9 answers.
+// Broker configs are static on Fjord (config_resource.h).
+#include <set>
+
+#include "server/handlers/config_resource.h"
+#include "server/handlers/handlers.h"
+
+namespace fjord::handlers {
+
+asio::awaitable<Outcome> alter_configs(RequestContext& ctx, msg::AlterConfigsRequest& req) {
+  msg::AlterConfigsResponse resp;
+  auto snap = ctx.broker.metadata().snapshot();
+  for (const auto& resource : req.resources) {
+    msg::AlterConfigsResponse::AlterConfigsResourceResponse r;
+    r.resource_type = resource.resource_type;
+    r.resource_name = resource.resource_name;
+    ConfigResourceStatus st = check_config_resource(ctx.broker, *snap, resource.resource_type,
+                                                    resource.resource_name, true);
+    if (st.ok() && resource.resource_type != kResourceTopic &&
+        resource.resource_type != kResourceBroker) {
+      st = {ErrorCode::kInvalidRequest, std::string(kMalformedRequestMessage)};
+    }
+    if (st.ok()) {
+      std::map<std::string, std::string> configs;
+      std::vector<std::string> keys;
+      for (const auto& c : resource.configs) {
+        if (!c.value) {
+          st = {ErrorCode::kInvalidRequest, "Null value not supported for : " + c.name};
+          break;
+        }
+        configs[c.name] = *c.value;
+        keys.push_back(c.name);
+      }
+      if (st.ok()) {
+        st = resource.resource_type == kResourceTopic
+                 ? replace_topic_configs(ctx.broker, resource.resource_name, configs,
+                                         req.validate_only)
+                 : alter_broker_configs(keys, req.validate_only);
+      }
+    }
+    r.error_code = static_cast<int16_t>(st.code);
+    // Kafka sends a null message on success (and for errors it has no text for).
+    r.error_message = st.message.empty() ? std::nullopt : std::optional(st.message);
+    resp.responses.push_back(std::move(r));
+  }
+  co_return ctx.respond(resp);
+}
+
+}  // namespace fjord::handlers
