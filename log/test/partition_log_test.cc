@@ -97,7 +97,7 @@ TEST(PartitionLogTest, RejectsCorruptAndOversizedBatches) {
   b[b.size() - 3] ^= 0x40;
   EXPECT_EQ(log->append_as_leader(b, 0).error(), ErrorCode::kCorruptMessage);
   Bytes torn = make_simple_batch(0, 2, 10, kT0);
-  torn.resize(torn.size() - 1);
+  torn.pop_back();
   EXPECT_EQ(log->append_as_leader(torn, 0).error(), ErrorCode::kCorruptMessage);
   EXPECT_EQ(log->log_end_offset(), 0);
   EXPECT_EQ(log->size_in_bytes(), 0);
