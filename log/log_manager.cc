@@ -62,14 +62,16 @@ Result<void> LogManager::load_dir(const fs::path& dir) {
   if (!entries) return entries.error();
   std::vector<std::pair<TopicPartition, fs::path>> todo;
   for (const fs::path& p : *entries) {
-    if (!fs::is_directory(p)) continue;
+    std::error_code ec;
+    if (!fs::is_directory(p, ec)) continue;
     std::string name = p.filename().string();
     if (name.ends_with(kDeleteDirSuffix)) {
       scheduler_.schedule(0, [p] { (void)remove_tree(p); });
       continue;
     }
     auto tp = parse_partition_dir_name(name);
-    if (!tp) continue;
+    // KRaft's metadata log lives beside the partitions but is not one (Kafka skips it too).
+    if (!tp || tp->topic == "__cluster_metadata") continue;
     todo.emplace_back(std::move(*tp), p);
   }
   std::atomic<size_t> next{0};

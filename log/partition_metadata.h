@@ -4,18 +4,16 @@
 // Written atomically once, when the topic id becomes known.
 #pragma once
 
-#include "protocol/uuid.h"
-
 #include <optional>
 #include <string>
 
 #include "log/file.h"
+#include "protocol/uuid.h"
 #include "protocol/wire.h"
 
 namespace fjord::log {
 
 inline constexpr std::string_view kPartitionMetadataFile = "partition.metadata";
-
 
 Result<void> write_partition_metadata(const fs::path& dir, const Uuid& topic_id);
 // nullopt-like: a zero Uuid when the file is absent; CORRUPT_MESSAGE when malformed.

@@ -73,10 +73,23 @@ TEST(LogManagerTest, CreateSpreadsOverDirsAndReloadsCleanly) {
     auto log = m->get({"orders", p});
     ASSERT_NE(log, nullptr);
     EXPECT_EQ(log->log_end_offset(), 4 * (10 + p));
-    EXPECT_EQ(log->high_watermark(), 8);  // from replication-offset-checkpoint
+    EXPECT_EQ(log->high_watermark(), 8);                // from replication-offset-checkpoint
     EXPECT_TRUE(log->load_report().recovered.empty());  // clean: no recovery
   }
   EXPECT_FALSE(file_exists(f.tmp.path() / "d1" / kCleanShutdownFile));
+}
+
+TEST(LogManagerTest, SkipsDirectoriesThatAreNotPartitions) {
+  Fixture f;
+  for (const char* d : {"__cluster_metadata-0", "t-0.0123456789abcdef0123456789abcdef-delete",
+                        "t-1.0123456789abcdef0123456789abcdef-future", "not_a_partition"}) {
+    ASSERT_TRUE(create_dirs(f.tmp.path() / "d1" / d).ok());
+  }
+  auto m = f.open();
+  EXPECT_EQ(m->size(), 0u);
+  m->thread_scheduler().run_due();  // removes the -delete directory
+  EXPECT_FALSE(file_exists(f.tmp.path() / "d1" / "t-0.0123456789abcdef0123456789abcdef-delete"));
+  EXPECT_TRUE(file_exists(f.tmp.path() / "d1" / "__cluster_metadata-0"));
 }
 
 TEST(LogManagerTest, UncleanStopRecoversFromTheCheckpoint) {
