@@ -332,13 +332,14 @@ std::optional<std::string> check_topic_config(std::string_view key, std::string_
         return invalid + "String must be one of: CreateTime, LogAppendTime";
       }
       [[fallthrough]];
-    default: {
-      // Strings and lists with a fixed set of values (compression.type, cleanup.policy,
-      // message.timestamp.type): the storage layer's validator knows them.
-      auto error = validate_topic_config(key, value);
-      if (error && error->rfind("Unknown topic config name", 0) == 0) return std::nullopt;
-      return error;
-    }
+    default:
+      if (key == "compression.type") {
+        for (std::string_view ok : {"uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"}) {
+          if (value == ok) return std::nullopt;
+        }
+        return invalid + "String must be one of: uncompressed, zstd, lz4, snappy, gzip, producer";
+      }
+      return std::nullopt;
   }
 }
 

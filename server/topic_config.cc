@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "server/config_entries.h"
+
 namespace fjord {
 namespace {
 
@@ -64,8 +66,12 @@ log::LogConfig topic_log_config(const log::LogConfig& defaults,
                                 const std::map<std::string, std::string>& overrides) {
   log::LogConfig c = defaults;
   for (const auto& [key, value] : overrides) {
+    // Keys the storage engine does not model (compression.type, min.insync.replicas, ...)
+    // belong to other layers; only a value that fails Kafka's own check is worth a warning.
     if (!c.set(key, value).ok()) {
-      spdlog::warn("ignoring topic config {}={}: not a valid value", key, value);
+      if (auto error = check_topic_config(key, value)) {
+        spdlog::warn("ignoring topic config {}={}: {}", key, value, *error);
+      }
     }
   }
   return c;
@@ -73,56 +79,3 @@ log::LogConfig topic_log_config(const log::LogConfig& defaults,
 
 }  // namespace fjord
 
-namespace fjord {
-namespace {
-
-bool is_long(std::string_view v) {
-  if (v.empty()) return false;
-  size_t i = v[0] == '-' ? 1 : 0;
-  if (i == v.size()) return false;
-  for (; i < v.size(); ++i) {
-    if (v[i] < '0' || v[i] > '9') return false;
-  }
-  return true;
-}
-
-}  // namespace
-
-std::optional<std::string> validate_topic_config(std::string_view key, std::string_view value) {
-  std::string invalid = "Invalid value " + std::string(value) + " for configuration " +
-                        std::string(key);
-  log::LogConfig probe;
-  if (probe.set(key, value).ok()) return std::nullopt;
-  // Topic configs the storage engine does not model: checked by type here.
-  if (key == "compression.type") {
-    for (std::string_view ok : {"uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"}) {
-      if (value == ok) return std::nullopt;
-    }
-    return invalid + ": String must be one of: uncompressed, zstd, lz4, snappy, gzip, producer";
-  }
-  if (key == "min.insync.replicas") {
-    return is_long(value) && value[0] != '-' && value != "0"
-               ? std::nullopt
-               : std::optional(invalid + ": Value must be at least 1");
-  }
-  if (key == "unclean.leader.election.enable" || key == "message.downconversion.enable" ||
-      key == "remote.storage.enable") {
-    return value == "true" || value == "false" ? std::nullopt
-                                               : std::optional(invalid + ": Expected value to be either true or false");
-  }
-  if (key == "message.timestamp.after.max.ms" || key == "message.timestamp.before.max.ms" ||
-      key == "message.timestamp.difference.max.ms" || key == "local.retention.ms" ||
-      key == "local.retention.bytes") {
-    return is_long(value) ? std::nullopt : std::optional(invalid + ": Not a number of type LONG");
-  }
-  if (key == "leader.replication.throttled.replicas" ||
-      key == "follower.replication.throttled.replicas" || key == "message.format.version") {
-    return std::nullopt;
-  }
-  for (const auto& s : kSynonyms) {
-    if (s.topic_key == key) return invalid;
-  }
-  return "Unknown topic config name: " + std::string(key);
-}
-
-}  // namespace fjord

@@ -34,9 +34,3 @@ log::LogConfig topic_log_config(const log::LogConfig& defaults,
 std::optional<std::string> broker_default_for(const BrokerConfig& config, std::string_view key);
 
 }  // namespace fjord
-
-namespace fjord {
-// Checks a topic-level config as CreateTopics/AlterConfigs receive it: nullopt when valid,
-// else Kafka's INVALID_CONFIG message.
-std::optional<std::string> validate_topic_config(std::string_view key, std::string_view value);
-}  // namespace fjord

@@ -5,7 +5,7 @@
 
 #include "server/broker.h"
 #include "server/handlers/handlers.h"
-#include "server/topic_config.h"
+#include "server/config_entries.h"
 
 namespace fjord::handlers {
 
@@ -55,7 +55,7 @@ asio::awaitable<Outcome> create_topics(RequestContext& ctx, msg::CreateTopicsReq
     std::string config_error;
     for (const auto& c : t.configs) {
       if (!c.value) continue;
-      if (auto e = validate_topic_config(c.name, *c.value)) {
+      if (auto e = check_topic_config(c.name, *c.value)) {
         config_error = *e;
         break;
       }
