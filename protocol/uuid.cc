@@ -55,7 +55,9 @@ Uuid random_uuid() {
       u.bytes[i] = static_cast<uint8_t>(hi >> (56 - 8 * i));
       u.bytes[8 + i] = static_cast<uint8_t>(lo >> (56 - 8 * i));
     }
-  } while (u.is_zero());
+    // Kafka never hands out an id whose text starts with '-': tools would read it as an
+    // option (Uuid.randomUuid).
+  } while (u.is_zero() || kAlphabet[u.bytes[0] >> 2] == '-');
   return u;
 }
 

@@ -1,5 +1,6 @@
 // Kafka's Uuid as text and random ids: Uuid.toString / fromString use URL-safe base64 without
-// padding (22 characters); Uuid.randomUuid never returns the zero id (or METADATA_TOPIC_ID).
+// padding (22 characters); Uuid.randomUuid never returns the zero id, METADATA_TOPIC_ID, or an
+// id whose text starts with '-'.
 // Topic ids, cluster ids and partition.metadata files all use this form.
 #pragma once
 

@@ -1,37 +1,14 @@
 #include "integration-tests/harness/kafka_broker.h"
 
-#include <random>
-
 #include "integration-tests/harness/harness_error.h"
 #include "integration-tests/harness/ports.h"
+#include "protocol/uuid.h"
 
 namespace fjord::itest {
 namespace {
 
 constexpr std::string_view kBundle = "kafka-3.9.0";
 
-// A cluster id as Kafka's Uuid.randomUuid().toString() makes it: 16 random bytes in URL-safe
-// base64 without padding. Made here to save a JVM start for `StorageTool random-uuid`.
-std::string random_cluster_id() {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::random_device rd;
-  unsigned char bytes[16];
-  for (auto& b : bytes) b = static_cast<unsigned char>(rd());
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char b : bytes) {
-    acc = (acc << 8) | b;
-    bits += 8;
-    while (bits >= 6) {
-      out += kAlphabet[(acc >> (bits - 6)) & 63];
-      bits -= 6;
-    }
-  }
-  if (bits > 0) out += kAlphabet[(acc << (6 - bits)) & 63];
-  return out;
-}
 
 }  // namespace
 
@@ -67,7 +44,8 @@ void KafkaBroker::prepare() {
   if (!kraft() || std::filesystem::exists(data_dir() / "meta.properties")) return;
   CommandResult r = jars_->run(
       "kafka.tools.StorageTool",
-      {"format", "-t", random_cluster_id(), "-c", properties_file().string(), "--ignore-formatted"},
+      {"format", "-t", uuid_to_base64(random_uuid()), "-c", properties_file().string(),
+       "--ignore-formatted"},
       {.timeout = 120s});
   if (!r.ok()) throw HarnessError("kafka.tools.StorageTool format failed: " + r.describe());
 }
