@@ -2,8 +2,11 @@
 //
 // Every child runs in its own process group, so stopping it also stops anything it started, and
 // gets SIGKILL from the kernel if the test process dies first (PR_SET_PDEATHSIG), so a crashed
-// or timed-out test leaves no server holding a port. A Process is stopped in its destructor:
-// SIGTERM to the group, then SIGKILL if it has not exited within the grace period.
+// or timed-out test leaves no server holding a port. The kernel counts the *thread* that
+// spawned the child as its parent: spawn from a thread that outlives the child (in practice
+// the test's main thread), or the child is killed when that thread ends. A Process is stopped
+// in its destructor: SIGTERM to the group, then SIGKILL if it has not exited within the grace
+// period.
 // Not thread-safe; movable, not copyable.
 #pragma once
 

@@ -7,6 +7,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -54,6 +55,7 @@ class Producer {
 
   // Indexed by message number; nullopt until its report arrives.
   const std::vector<std::optional<Delivery>>& deliveries() const { return deliveries_; }
+  // Thread-safe: another thread may watch progress while one produces.
   size_t delivered_ok() const { return delivered_ok_; }
   // True if librdkafka logged a line containing `text` (log lines are kept, any level).
   bool logged(std::string_view text);
@@ -68,7 +70,7 @@ class Producer {
 
   RdKafkaHandle rk_;
   std::vector<std::optional<Delivery>> deliveries_;
-  size_t delivered_ok_ = 0;
+  std::atomic<size_t> delivered_ok_ = 0;
   std::mutex log_mu_;  // log and error callbacks run on librdkafka's threads
   std::vector<std::string> log_lines_;
   std::string fatal_error_;
