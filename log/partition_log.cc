@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "log/batch_scanner.h"
 #include "protocol/records/batch_header.h"
 #include "protocol/records/record_batch.h"
 
@@ -17,7 +18,8 @@ PartitionLog::PartitionLog(const PartitionLogParams& params)
       config_(params.config),
       clock_(params.clock),
       scheduler_(params.scheduler != nullptr ? params.scheduler : &inline_scheduler_),
-      epochs_(params.dir) {}
+      epochs_(params.dir),
+      producers_(params.dir) {}
 
 PartitionLog::~PartitionLog() = default;
 
@@ -44,6 +46,12 @@ Result<std::unique_ptr<PartitionLog>> PartitionLog::open(const PartitionLogParam
   log->last_flush_ms_.store(params.clock->now_ms());
   if (auto r = log->epochs_.truncate_from_start(lso); !r) return r.error();
   log->publish(std::make_shared<const SegmentList>(std::move(loaded->segments)));
+  // Snapshots past the recovery point may describe data that recovery cut (or may not have
+  // reached the disk): only one at or below it is trusted.
+  if (auto r = log->producers_.delete_snapshots_after(loaded->recovery_point); !r) {
+    return r.error();
+  }
+  if (auto r = log->rebuild_producer_state(); !r) return r.error();
   return log;
 }
 
@@ -149,6 +157,20 @@ Result<AppendInfo> PartitionLog::append_as_leader(std::span<uint8_t> batches,
     });
     if (e != ErrorCode::kNone) return e;
     if (batches.empty()) return ErrorCode::kCorruptMessage;
+    // Kafka's analyzeAndValidateProducerState: a retried batch is answered with the offsets
+    // it got the first time and is not appended again.
+    std::optional<BatchMetadata> duplicate;
+    (void)for_each_batch(batches, [&](Framed b) {
+      if (!duplicate) duplicate = producers_.find_duplicate(ProducerBatch::from_header(b.data));
+      return ErrorCode::kNone;
+    });
+    if (duplicate) {
+      info.first_offset = duplicate->first_offset();
+      info.last_offset = duplicate->last_offset;
+      info.log_append_time = duplicate->timestamp;  // as Kafka's UnifiedLog.append
+      info.log_start_offset = log_start_offset();
+      return info;
+    }
     int64_t next = log_end_offset();
     int64_t now = clock_->now_ms();
     (void)for_each_batch(batches, [&](Framed b) {
@@ -161,7 +183,14 @@ Result<AppendInfo> PartitionLog::append_as_leader(std::span<uint8_t> batches,
       next = bh::last_offset(b.data) + 1;
       return ErrorCode::kNone;
     });
+    ProducerAppend producer_append;
+    e = for_each_batch(batches, [&](Framed b) {
+      return producers_.validate_and_stage(ProducerBatch::from_header(b.data), producer_append);
+    });
+    if (e != ErrorCode::kNone) return e;
     if (auto r = append_locked(batches, info); !r) return r.error();
+    producers_.commit(producer_append);
+    producers_.update_map_end_offset(log_end_offset());
     if (leader_epoch >= 0 && leader_epoch > epochs_.latest_epoch().value_or(-1)) {
       if (auto r = epochs_.assign(leader_epoch, info.first_offset); !r) return r.error();
     }
@@ -196,7 +225,14 @@ Result<AppendInfo> PartitionLog::append_as_follower(std::span<uint8_t> batches) 
       return ErrorCode::kNone;
     });
     if (e != ErrorCode::kNone) return e;
+    ProducerAppend producer_append;
+    (void)for_each_batch(batches, [&](Framed b) {
+      producers_.stage_unchecked(ProducerBatch::from_header(b.data), producer_append);
+      return ErrorCode::kNone;
+    });
     if (auto r = append_locked(batches, info); !r) return r.error();
+    producers_.commit(producer_append);
+    producers_.update_map_end_offset(log_end_offset());
     // Kafka's maybeAssignEpochStartOffset for each batch of a replica append.
     std::optional<int32_t> latest = epochs_.latest_epoch();
     Result<void> assigned;
@@ -277,8 +313,13 @@ Result<void> PartitionLog::roll_locked(int64_t new_base) {
   next->push_back(*seg);
   publish(std::move(next));
   spdlog::info("Rolled new log segment at offset {} for {}", new_base, dir_.filename().string());
+  // Kafka's roll takes a producer snapshot at the log end, synced by the background flush.
+  producers_.update_map_end_offset(log_end_offset());
+  if (auto r = producers_.take_snapshot(false); !r) return r;
+  fs::path snapshot = ProducerStateManager::snapshot_file(dir_, log_end_offset());
   // Kafka flushes the rolled segment in the background, then advances the recovery point.
-  scheduler_->schedule(0, [rp_ptr = recovery_point_, old, new_base] {
+  scheduler_->schedule(0, [rp_ptr = recovery_point_, old, new_base, snapshot] {
+    if (auto f = File::open_read_only(snapshot); f) (void)f->fsync();
     if (old->flush()) {
       int64_t rp = rp_ptr->load();
       while (rp < new_base && !rp_ptr->compare_exchange_weak(rp, new_base)) {
@@ -347,6 +388,9 @@ Result<void> PartitionLog::truncate_to(int64_t offset) {
   if (high_watermark() > offset) high_watermark_.store(offset);
   if (recovery_point() > offset) recovery_point_->store(offset);
   if (log_start_offset() > offset) log_start_offset_.store(offset);
+  // Kafka's truncateAndReload: snapshots past the new end go, the state is rebuilt.
+  if (auto r = producers_.delete_snapshots_after(offset); !r) return r;
+  if (auto r = rebuild_producer_state(); !r) return r;
   return epochs_.truncate_from_end(offset);
 }
 
@@ -364,6 +408,9 @@ Result<void> PartitionLog::truncate_fully_and_start_at(int64_t offset) {
   log_start_offset_.store(offset);
   high_watermark_.store(offset);
   recovery_point_->store(offset);
+  if (auto r = producers_.delete_snapshots_after(-1); !r) return r;
+  producers_.clear();
+  producers_.update_map_end_offset(offset);
   return epochs_.clear();
 }
 
@@ -387,7 +434,44 @@ Result<void> PartitionLog::close() {
   if (closed_.exchange(true)) return {};
   auto list = snapshot();
   if (auto r = list->back()->close(); !r) return r;
-  return flush();
+  if (auto r = flush(); !r) return r;
+  // Kafka's close: a producer snapshot at the log end, so the next start replays nothing.
+  producers_.update_map_end_offset(log_end_offset());
+  return producers_.take_snapshot(true);
+}
+
+Result<void> PartitionLog::rebuild_producer_state() {
+  auto loaded = producers_.load_latest_snapshot(clock_->now_ms());
+  if (!loaded) return loaded.error();
+  auto list = snapshot();
+  const int64_t end = log_end_offset();
+  int64_t start = std::max(loaded->value_or(0), list->front()->base_offset());
+  if (start > end) start = end;
+  producers_.update_map_end_offset(start);
+  for (size_t i = 0; i < list->size(); ++i) {
+    const Segment& seg = *(*list)[i];
+    int64_t seg_end = i + 1 < list->size() ? (*list)[i + 1]->base_offset() : INT64_MAX;
+    if (seg_end <= start || seg.base_offset() >= end) continue;
+    int64_t position = 0;
+    if (seg.base_offset() < start) {
+      auto pos = seg.translate_offset(start);
+      if (!pos) continue;
+      position = pos->position;
+    }
+    BatchScanner scanner(seg.log_file(), position, seg.size());
+    BatchHeaderAt b;
+    while (scanner.next(b)) {
+      if (b.base_offset() < start || b.base_offset() >= end) continue;
+      producers_.replay(ProducerBatch::from_header(b.header));
+    }
+    if (scanner.io_error()) return ErrorCode::kKafkaStorageError;
+  }
+  producers_.update_map_end_offset(end);
+  if (start < end) {
+    spdlog::info("Rebuilt producer state of {} from offset {} to {} ({} producer ids)",
+                 dir_.filename().string(), start, end, producers_.num_producers());
+  }
+  return {};
 }
 
 // --- reads ----------------------------------------------------------------------------

@@ -24,6 +24,7 @@
 #include "log/clock.h"
 #include "log/leader_epoch_cache.h"
 #include "log/log_config.h"
+#include "log/producer_state.h"
 #include "log/recovery.h"
 #include "log/scheduler.h"
 #include "log/segment.h"
@@ -106,8 +107,11 @@ class PartitionLog {
   // --- writes ---
   // Produce path: validates every batch (CRC-32C, records, max.message.bytes), assigns
   // offsets and the partition leader epoch in place (outside the CRC), appends.
+  // Batches with a producer id go through the producer state (producer_state.h) under the
+  // writer lock: a retried duplicate is not appended and is answered with its original
+  // offsets (Kafka's DUPLICATE_SEQUENCE handling: error NONE).
   // Errors: CORRUPT_MESSAGE, INVALID_RECORD, MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE,
-  // KAFKA_STORAGE_ERROR.
+  // INVALID_PRODUCER_EPOCH, OUT_OF_ORDER_SEQUENCE_NUMBER, KAFKA_STORAGE_ERROR.
   Result<AppendInfo> append_as_leader(std::span<uint8_t> batches, int32_t leader_epoch);
   // Replication: offsets and epochs come with the batches; they must increase and start at
   // or above the log end offset (OFFSET_OUT_OF_RANGE otherwise).
@@ -138,6 +142,9 @@ class PartitionLog {
   Result<void> close();
   bool closed() const { return closed_.load(); }
 
+  // Idempotent-producer state, for tests and tools (not thread-safe against appends).
+  const ProducerStateManager& producer_state() const { return producers_; }
+
   // --- reads ---
   // Batches from `offset`, at most max_bytes (the whole first batch when min_one_message),
   // never past max_offset. OFFSET_OUT_OF_RANGE outside [log start, log end].
@@ -158,6 +165,8 @@ class PartitionLog {
   Result<void> roll_locked(int64_t new_base);
   Result<void> append_locked(std::span<uint8_t> batches, AppendInfo& info);
   void schedule_delete(std::vector<SegmentPtr> doomed);
+  // Producer state as of the log end: the latest snapshot, then the batches after it.
+  Result<void> rebuild_producer_state();
   Result<OffsetAndEpoch> find_by_timestamp(const Segment& seg, int64_t ts, int64_t start) const;
   Result<OffsetAndEpoch> find_max_timestamp(const Segment& seg) const;
   int64_t random_jitter() const;
@@ -173,6 +182,7 @@ class PartitionLog {
   LoadedLog load_report_;
 
   std::mutex writer_mu_;
+  ProducerStateManager producers_;  // guarded by writer_mu_
   mutable std::mutex segments_mu_;
   std::shared_ptr<const SegmentList> segments_;
   std::atomic<int64_t> log_start_offset_{0};

@@ -94,6 +94,8 @@ Result<void> PartitionLog::remove_segments(const std::vector<SegmentPtr>& doomed
     log_start_offset_.store(new_start, std::memory_order_release);
     if (high_watermark() < new_start) high_watermark_.store(new_start);
     if (auto r = epochs_.truncate_from_start(new_start); !r) return r;
+    // Kafka deletes the producer snapshots of deleted segments with them.
+    if (auto r = producers_.delete_snapshots_before(new_start); !r) return r;
   }
   schedule_delete(doomed);
   return {};
