@@ -164,24 +164,33 @@ TEST_F(BadInput, UnknownApiKeyClosesTheConnection) {
   EXPECT_TRUE(conn->closed_by_peer());
 }
 
+// Sends ApiVersions v99 (a v3 request whose version field says 99) on `conn` and decodes the
+// answer as v0, as KIP-511 says a broker answers a version it does not know.
+std::optional<msg::ApiVersionsResponse> api_versions_v99(RawConnection& conn,
+                                                         int32_t correlation_id) {
+  Bytes frame = RawConnection::frame_request(msg::ApiVersionsRequest{}, 3, correlation_id);
+  frame[6] = 0;  // api version: the big-endian int16 after the api key
+  frame[7] = 99;
+  if (!conn.send_raw(frame)) return std::nullopt;
+  auto resp_frame = conn.read_frame();
+  ResponseHeader header;
+  msg::ApiVersionsResponse resp;
+  if (!resp_frame || !RawConnection::decode_response(*resp_frame, 0, header, resp) ||
+      header.correlation_id != correlation_id) {
+    return std::nullopt;
+  }
+  return resp;
+}
+
 TEST_F(BadInput, ApiVersionsAtAnUnsupportedVersionGetsUnsupportedVersionInAV0Response) {
   // KIP-511: a client newer than the broker sends its own latest ApiVersions version; the
   // broker answers in v0 so the client can read which versions it does support.
-  msg::ApiVersionsRequest req;
-  Bytes frame = RawConnection::frame_request(req, 3, 42);
-  frame[6] = 0;  // api version 99 (big-endian int16 after the api key); body stays v3
-  frame[7] = 99;
   auto conn = connect();
-  ASSERT_TRUE(conn->send_raw(frame));
-  auto resp_frame = conn->read_frame();
-  ASSERT_TRUE(resp_frame) << "no answer";
-  ResponseHeader header;
-  msg::ApiVersionsResponse resp;
-  ASSERT_TRUE(RawConnection::decode_response(*resp_frame, 0, header, resp));
-  EXPECT_EQ(header.correlation_id, 42);
-  EXPECT_EQ(resp.error_code, static_cast<int16_t>(ErrorCode::kUnsupportedVersion));
+  auto resp = api_versions_v99(*conn, 42);
+  ASSERT_TRUE(resp) << "no v0 answer with correlation id 42";
+  EXPECT_EQ(resp->error_code, static_cast<int16_t>(ErrorCode::kUnsupportedVersion));
   bool lists_api_versions = false;
-  for (const auto& k : resp.api_keys) {
+  for (const auto& k : resp->api_keys) {
     if (k.api_key == msg::ApiVersionsRequest::kApiKey) {
       lists_api_versions = true;
       EXPECT_EQ(k.min_version, 0);
@@ -193,9 +202,10 @@ TEST_F(BadInput, ApiVersionsAtAnUnsupportedVersionGetsUnsupportedVersionInAV0Res
   ASSERT_TRUE(conn->send_request(msg::ApiVersionsRequest{}, 0, 43));
   auto again = conn->read_frame();
   ASSERT_TRUE(again);
-  ASSERT_TRUE(RawConnection::decode_response(*again, 0, header, resp));
+  ResponseHeader header;
+  ASSERT_TRUE(RawConnection::decode_response(*again, 0, header, *resp));
   EXPECT_EQ(header.correlation_id, 43);
-  EXPECT_EQ(resp.error_code, 0);
+  EXPECT_EQ(resp->error_code, 0);
 }
 
 // Kafka (ApiVersionsRequest.getErrorResponse) lists only ApiVersions itself in that answer:
@@ -205,19 +215,11 @@ TEST_F(BadInput, UnsupportedVersionAnswerListsOnlyApiVersions) {
     GTEST_SKIP() << "known bug: handlers::api_versions_unsupported (server/handlers/"
                     "api_versions.cc) lists every supported API, Kafka only ApiVersions";
   }
-  msg::ApiVersionsRequest req;
-  Bytes frame = RawConnection::frame_request(req, 3, 42);
-  frame[6] = 0;
-  frame[7] = 99;
   auto conn = connect();
-  ASSERT_TRUE(conn->send_raw(frame));
-  auto resp_frame = conn->read_frame();
-  ASSERT_TRUE(resp_frame) << "no answer";
-  ResponseHeader header;
-  msg::ApiVersionsResponse resp;
-  ASSERT_TRUE(RawConnection::decode_response(*resp_frame, 0, header, resp));
-  ASSERT_EQ(resp.api_keys.size(), 1u);
-  EXPECT_EQ(resp.api_keys[0].api_key, msg::ApiVersionsRequest::kApiKey);
+  auto resp = api_versions_v99(*conn, 44);
+  ASSERT_TRUE(resp) << "no v0 answer with correlation id 44";
+  ASSERT_EQ(resp->api_keys.size(), 1u);
+  EXPECT_EQ(resp->api_keys[0].api_key, msg::ApiVersionsRequest::kApiKey);
 }
 
 TEST_F(BadInput, OtherApiAtAnUnsupportedVersionClosesTheConnection) {
