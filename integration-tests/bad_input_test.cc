@@ -211,10 +211,6 @@ TEST_F(BadInput, ApiVersionsAtAnUnsupportedVersionGetsUnsupportedVersionInAV0Res
 // Kafka (ApiVersionsRequest.getErrorResponse) lists only ApiVersions itself in that answer:
 // the client needs nothing else to retry, and learns the rest from the retry.
 TEST_F(BadInput, UnsupportedVersionAnswerListsOnlyApiVersions) {
-  if (broker_->target() == Target::kFjord) {
-    GTEST_SKIP() << "known bug: handlers::api_versions_unsupported (server/handlers/"
-                    "api_versions.cc) lists every supported API, Kafka only ApiVersions";
-  }
   auto conn = connect();
   auto resp = api_versions_v99(*conn, 44);
   ASSERT_TRUE(resp) << "no v0 answer with correlation id 44";

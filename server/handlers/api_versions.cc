@@ -33,7 +33,11 @@ asio::awaitable<Outcome> api_versions(RequestContext& ctx, msg::ApiVersionsReque
 }
 
 Outcome api_versions_unsupported(RequestContext& ctx) {
-  msg::ApiVersionsResponse resp = supported_versions();
+  // Kafka (ApiVersionsRequest.getErrorResponse) lists only ApiVersions itself, so the client
+  // can retry with a version both sides know.
+  msg::ApiVersionsResponse resp;
+  const HandlerEntry* self = find_handler(static_cast<int16_t>(ApiKey::kApiVersions));
+  resp.api_keys.push_back({self->api_key, self->min_version, self->max_version, {}});
   resp.error_code = static_cast<int16_t>(ErrorCode::kUnsupportedVersion);
   return ctx.respond(resp, 0);
 }
