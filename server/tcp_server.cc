@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <csignal>
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -11,7 +13,12 @@
 namespace fjord {
 
 TcpServer::TcpServer(EventLoops& loops, RequestHandler& handler, ConnectionLimits limits)
-    : loops_(loops), handler_(handler), limits_(limits) {}
+    : loops_(loops), handler_(handler), limits_(limits) {
+  // A peer that closes its socket while a response is being written must cost only that
+  // connection: sendfile() raises SIGPIPE (asio's own writes use MSG_NOSIGNAL), and its
+  // default action would end the whole process without a word.
+  std::signal(SIGPIPE, SIG_IGN);
+}
 
 bool TcpServer::listen(const std::vector<Listener>& listeners, std::string* error) {
   for (const Listener& l : listeners) {

@@ -26,6 +26,7 @@ namespace {
 class ScriptedHandler : public RequestHandler {
  public:
   int file_fd = -1;
+  int32_t big_length = 0;  // region length for an "FF" request
   asio::awaitable<Outcome> handle(const ConnectionInfo&, Bytes frame) override {
     if (!frame.empty() && frame[0] == 'N') co_return Outcome::no_response();
     if (!frame.empty() && frame[0] == 'C') co_return Outcome::close();
@@ -36,7 +37,7 @@ class ScriptedHandler : public RequestHandler {
     Response r;
     if (!frame.empty() && frame[0] == 'F') {
       r.bytes = {'<', '>'};
-      r.splices.push_back(Splice{1, FileRegion{file_fd, 2, 5}});
+      r.splices.push_back(Splice{1, FileRegion{file_fd, 2, frame.size() > 1 ? big_length : 5}});
       co_return Outcome::respond(std::move(r));
     }
     r.bytes = std::move(frame);
@@ -140,6 +141,30 @@ TEST_F(ConnectionTest, FileRegionsAreSplicedWithSendfile) {
   auto s = connect();
   send_frame(s, "F");
   EXPECT_EQ(read_frame(s), "<23456>");
+  close(fd);
+  unlink(path);
+}
+
+TEST_F(ConnectionTest, PeerClosingDuringASendfileCostsOnlyThatConnection) {
+  // Regression: sendfile() to a socket the client has closed raised SIGPIPE, which ended the
+  // broker (a consumer closing mid-fetch killed it).
+  char path[] = "/tmp/fjord-conn-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(ftruncate(fd, 64 << 20), 0);
+  handler_.file_fd = fd;
+  handler_.big_length = 64 << 20;
+  for (int i = 0; i < 5; ++i) {
+    auto s = connect();
+    send_frame(s, "FF");
+    uint8_t size[4];
+    asio::read(s, asio::buffer(size, 4));  // the response has started
+    s.set_option(asio::socket_base::linger(true, 0));  // reset, not a graceful close
+    s.close();
+  }
+  auto good = connect();
+  send_frame(good, "still serving");
+  EXPECT_EQ(read_frame(good), "still serving");
   close(fd);
   unlink(path);
 }
