@@ -51,6 +51,7 @@ class ConnectionTest : public ::testing::Test {
     loops_ = std::make_unique<EventLoops>(2);
     ConnectionLimits limits;
     limits.max_request_bytes = 1024;
+    limits.max_idle = std::chrono::milliseconds(1000);
     server_ = std::make_unique<TcpServer>(*loops_, handler_, limits);
     std::string error;
     std::string map = "PLAINTEXT:PLAINTEXT";
@@ -143,6 +144,17 @@ TEST_F(ConnectionTest, FileRegionsAreSplicedWithSendfile) {
   EXPECT_EQ(read_frame(s), "<23456>");
   close(fd);
   unlink(path);
+}
+
+TEST_F(ConnectionTest, IdleConnectionsAreClosedAfterConnectionsMaxIdleMs) {
+  auto s = connect();
+  send_frame(s, "active");
+  EXPECT_EQ(read_frame(s), "active");
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(closed_by_peer(s));  // blocks until the broker closes it
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, std::chrono::milliseconds(900));
+  EXPECT_LT(waited, std::chrono::seconds(5));
 }
 
 TEST_F(ConnectionTest, PeerClosingDuringASendfileCostsOnlyThatConnection) {
