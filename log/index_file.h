@@ -63,4 +63,18 @@ class IndexFile {
   std::vector<Mmap> retired_;
 };
 
+// Binary search over n entries whose offsets ascend: the first with offset >= target, or n.
+template <typename OffsetAt>
+int32_t first_entry_at_or_after(int32_t n, int64_t target, OffsetAt offset_at) {
+  int32_t lo = 0, hi = n;
+  while (lo < hi) {
+    int32_t mid = lo + (hi - lo) / 2;
+    if (offset_at(mid) < target)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
 }  // namespace fjord::log

@@ -46,16 +46,8 @@ bool OffsetIndex::append(int64_t offset, int32_t position) {
 }
 
 void OffsetIndex::truncate_to(int64_t offset) {
-  int32_t n = entries();
-  int32_t lo = 0, hi = n;  // first entry with offset >= offset
-  while (lo < hi) {
-    int32_t mid = lo + (hi - lo) / 2;
-    if (entry(mid).offset < offset)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  file_.truncate_to_entries(lo);
+  file_.truncate_to_entries(
+      first_entry_at_or_after(entries(), offset, [this](int32_t i) { return entry(i).offset; }));
 }
 
 bool OffsetIndex::sane(int64_t log_size) const {
