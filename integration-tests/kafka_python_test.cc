@@ -1,7 +1,8 @@
 // A user runs kafka-python (the pure-Python client from PyPI) against the broker: a producer and
-// an assigned-partition consumer, both detecting the broker's API versions themselves. The
-// client runs in the git-ignored venv that tools/python-venv.sh builds; the checks are in
-// python/kafka_python_roundtrip.py, which prints one JSON line.
+// an assigned-partition consumer, both detecting the broker's API versions themselves; and
+// consumers in a group that commit, leave, resume and share partitions. The client runs in the
+// git-ignored venv that tools/python-venv.sh builds; the checks are in python/*.py, which print
+// one JSON line.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -45,6 +46,27 @@ TEST(KafkaPython, ProducerAndConsumerRoundTripWithDetectedApiVersions) {
   std::cerr << "[ kafka-python ] detected broker API version: producer "
             << result["producer_api_version"] << ", consumer " << result["consumer_api_version"]
             << "\n";
+}
+
+// Group round trip (python/kafka_python_group.py): A commits half and leaves, B resumes from
+// the committed offsets (exactly once in total), the admin client sees the committed log ends,
+// and two concurrent members split the partitions.
+TEST(KafkaPython, ConsumerGroupCommitsResumesAndSplitsPartitions) {
+  auto broker = make_broker({.overrides = {{"num.partitions", "4"}}});
+  FJORD_SKIP_IF_UNAVAILABLE(*broker);
+  const std::string python = venv_python();
+  broker->start();
+
+  CommandResult r = run_command(
+      {python, (source_dir() / "integration-tests" / "python" / "kafka_python_group.py").string(),
+       broker->bootstrap(), "kafka-python-group", "4", "2000"},
+      {.timeout = 240s});
+  ASSERT_TRUE(r.ok()) << r.describe();
+  auto result = nlohmann::json::parse(r.out.substr(r.out.rfind('{')));
+  EXPECT_EQ(result["ok"], true) << r.out;
+  EXPECT_EQ(result["members"], 2) << r.out;
+  EXPECT_EQ(result["protocol"], "range") << r.out;  // kafka-python's first default assignor
+  std::cerr << "[ kafka-python ] " << r.out.substr(r.out.rfind('{'));
 }
 
 }  // namespace
