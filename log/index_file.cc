@@ -84,10 +84,12 @@ void IndexFile::truncate_to_entries(int32_t n) {
   }
 }
 
-Result<void> IndexFile::trim() {
+Result<void> IndexFile::trim(bool sync) {
   auto file = File::open_read_write(path_, false);
   if (!file) return file.error();
-  if (auto r = map_.sync(static_cast<size_t>(size_bytes())); !r) return r;
+  if (sync) {
+    if (auto r = map_.sync(static_cast<size_t>(size_bytes())); !r) return r;
+  }
   if (auto r = file->truncate(size_bytes()); !r) return r;
   // The mapping stays (readers may hold its pointer); nothing reads past entries().
   writable_ = false;

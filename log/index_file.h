@@ -42,8 +42,10 @@ class IndexFile {
   // Writer only; caller checks entries() < max_entries().
   void append(const uint8_t* bytes);
   void truncate_to_entries(int32_t n);
-  // Shrinks the file to its entries and stops appends (segment rolled or closed).
-  Result<void> trim();
+  // Shrinks the file to its entries and stops appends (segment rolled or closed). sync: msync
+  // the entries first; a roll passes false because the segment's background flush syncs them
+  // (Kafka's trimToValidSize does not sync either), so a roll writes nothing to disk inline.
+  Result<void> trim(bool sync = true);
   // Grows a trimmed index back to max_bytes (a segment that becomes active again).
   Result<void> resize(int32_t max_bytes);
   Result<void> flush();

@@ -302,7 +302,7 @@ Result<void> PartitionLog::roll_locked(int64_t new_base) {
   if (old->size() == 0) {
     // An empty active segment is replaced rather than kept (Kafka deletes it).
     schedule_delete({old});
-  } else if (auto r = old->on_become_inactive(); !r) {
+  } else if (auto r = old->on_become_inactive(/*sync=*/false); !r) {
     return r;
   }
   LogConfig cfg = config();

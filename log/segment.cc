@@ -157,11 +157,11 @@ bool Segment::should_roll(const RollParams& p) const {
          offset_index_.is_full() || time_index_.is_full() || rel > INT32_MAX || rel < 0;
 }
 
-Result<void> Segment::on_become_inactive() {
+Result<void> Segment::on_become_inactive(bool sync) {
   TimestampOffset m = max_timestamp_so_far();
   time_index_.maybe_append(m.timestamp, m.offset, /*skip_full_check=*/true);
-  if (auto r = offset_index_.file().trim(); !r) return r;
-  return time_index_.file().trim();
+  if (auto r = offset_index_.file().trim(sync); !r) return r;
+  return time_index_.file().trim(sync);
 }
 
 Result<void> Segment::ensure_writable() {

@@ -69,8 +69,9 @@ class Segment {
   // last offset in them.
   Result<void> append(int64_t largest_offset, std::span<const uint8_t> batches);
   bool should_roll(const RollParams& p) const;
-  // Writes the final time-index entry and trims both indexes (segment rolled).
-  Result<void> on_become_inactive();
+  // Writes the final time-index entry and trims both indexes (segment rolled). sync=false
+  // leaves syncing the indexes to a flush() that follows (the roll's background flush).
+  Result<void> on_become_inactive(bool sync = true);
   // Grows trimmed indexes back (segment active again after a truncation).
   Result<void> make_active(int32_t max_index_bytes);
   // An active segment loaded from disk keeps its trimmed indexes until the first write:
