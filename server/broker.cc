@@ -9,6 +9,7 @@
 
 #include "server/meta_properties.h"
 #include "server/topic_config.h"
+#include "zk/broker_registration.h"
 #include "zk/embedded_store.h"
 
 namespace fjord {
@@ -27,9 +28,23 @@ bool Broker::start(std::string* error) {
       return false;
     }
   }
-  auto cluster_id =
-      ensure_meta_properties(dirs, broker_id(), uuid_to_base64(random_uuid()), error);
+  std::string fresh_cluster_id = uuid_to_base64(random_uuid());
+  if (config_.get("zookeeper.connect")) {
+    // ZooKeeper mode: /cluster/id is the truth; a log dir of another cluster is refused.
+    if (!connect_zookeeper(error)) return false;
+    auto zk_cluster_id = zk::get_or_create_cluster_id(*zk_, fresh_cluster_id, error);
+    if (!zk_cluster_id) return false;
+    fresh_cluster_id = *zk_cluster_id;
+  }
+  auto cluster_id = ensure_meta_properties(dirs, broker_id(), fresh_cluster_id, error);
   if (!cluster_id) return false;
+  if (zk_ && *cluster_id != fresh_cluster_id) {
+    // Kafka's InconsistentClusterIdException.
+    *error = "The Cluster ID " + fresh_cluster_id + " doesn't match stored clusterId Some(" +
+             *cluster_id + ") in meta.properties. The broker is trying to join the wrong " +
+             "cluster. Configured zookeeper.connect may be wrong.";
+    return false;
+  }
   cluster_id_ = *cluster_id;
   auto producer_ids = coordinator::ProducerIdManager::open(dirs.front());
   if (!producer_ids.ok()) {
@@ -92,9 +107,54 @@ bool Broker::start(std::string* error) {
   if (!server_->listen(config_.listeners(), error)) return false;
   server_->start_accepting();
   loops_->start();
+  if (zk_ && !register_in_zookeeper(error)) {
+    started_ = true;
+    shutdown();
+    return false;
+  }
   started_ = true;
   spdlog::info("[KafkaServer id={}] started (cluster id {}, {} event loops)", broker_id(),
                cluster_id_, loops);
+  return true;
+}
+
+bool Broker::connect_zookeeper(std::string* error) {
+  zk::ZooKeeperClientOptions options;
+  options.connect = *config_.get("zookeeper.connect");
+  options.session_timeout_ms = config_.get_int("zookeeper.session.timeout.ms");
+  // zookeeper.connection.timeout.ms defaults to the session timeout, as in Kafka.
+  options.connection_timeout_ms = config_.get("zookeeper.connection.timeout.ms")
+                                      ? config_.get_int("zookeeper.connection.timeout.ms")
+                                      : options.session_timeout_ms;
+  zk_ = zk::ZooKeeperClient::connect(options, error);
+  if (!zk_) return false;
+  zk::ZkCode rc = zk::ensure_persistent_paths(*zk_);
+  if (!zk::zk_ok(rc)) {
+    *error = std::string("cannot create Kafka's persistent znodes in ZooKeeper: ") +
+             zk::zk_code_name(rc);
+    return false;
+  }
+  return true;
+}
+
+bool Broker::register_in_zookeeper(std::string* error) {
+  zk::BrokerInfo info;
+  info.id = broker_id();
+  info.rack = rack();
+  for (const Listener& l : config_.advertised_listeners()) {
+    Endpoint e = advertised_endpoint(l.name);
+    info.endpoints.push_back({l.name, e.host, e.port, l.security_protocol});
+  }
+  if (!zk::register_broker(*zk_, info, error)) return false;
+  // KafkaServer re-registers after a session expiry (its ephemeral znode went with the session).
+  zk_->on_new_session([this, info] {
+    std::string why;
+    if (!zk::zk_ok(zk::ensure_persistent_paths(*zk_)) ||
+        !zk::register_broker(*zk_, info, &why)) {
+      spdlog::error("[KafkaServer id={}] re-registration in ZooKeeper failed: {}", broker_id(),
+                    why);
+    }
+  });
   return true;
 }
 
@@ -142,6 +202,8 @@ void Broker::shutdown() {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   loops_->stop();
+  // Closing the session removes /brokers/ids/<id> at once (the controller sees the broker go).
+  if (zk_) zk_->close();
   if (!logs_->shutdown().ok()) {
     spdlog::error("[KafkaServer id={}] the logs did not close cleanly; the next start recovers them",
                   broker_id());

@@ -15,6 +15,7 @@
 #include "server/replica_manager.h"
 #include "server/tcp_server.h"
 #include "zk/metadata_store.h"
+#include "zk/zookeeper_client.h"
 
 namespace fjord {
 
@@ -50,6 +51,8 @@ class Broker {
   StoreStatus create_topic(const CreateTopicSpec& spec, bool validate_only,
                            std::shared_ptr<const TopicMetadata>* created);
   StoreStatus delete_topic(const std::string& name);
+  // The ZooKeeper session in ZooKeeper mode (zookeeper.connect set), else nullptr.
+  zk::ZooKeeperClient* zookeeper() { return zk_.get(); }
   // The port a listener is bound to (useful with port 0 in tests).
   uint16_t bound_port(size_t listener) const { return server_->bound_port(listener); }
 
@@ -66,6 +69,12 @@ class Broker {
   std::unique_ptr<Dispatcher> dispatcher_;
   std::unique_ptr<TcpServer> server_;
   bool started_ = false;
+
+  // ZooKeeper mode: the session, /cluster/id, and (after the listeners are bound) the
+  // ephemeral /brokers/ids/<id>, re-created on every new session.
+  bool connect_zookeeper(std::string* error);
+  bool register_in_zookeeper(std::string* error);
+  std::unique_ptr<zk::ZooKeeperClient> zk_;
 };
 
 }  // namespace fjord
