@@ -11,6 +11,7 @@
 #include "server/topic_config.h"
 #include "zk/broker_registration.h"
 #include "zk/embedded_store.h"
+#include "zk/zk_metadata_store.h"
 
 namespace fjord {
 
@@ -54,6 +55,16 @@ bool Broker::start(std::string* error) {
   }
   producer_ids_ = std::move(*producer_ids);
 
+  if (zk_) {
+    zk::ZkMetadataStoreOptions zk_options;
+    zk_options.default_num_partitions = config_.get_int("num.partitions");
+    zk_options.default_replication_factor =
+        static_cast<int16_t>(config_.get_int("default.replication.factor"));
+    zk_options.cluster_id = cluster_id_;
+    auto zk_store = std::make_unique<zk::ZkMetadataStore>(*zk_, zk_options);
+    if (!zk_store->start(error)) return false;
+    metadata_ = std::move(zk_store);
+  }
   EmbeddedStoreOptions store_options;
   store_options.dir = dirs.front();
   store_options.broker_id = broker_id();
@@ -61,9 +72,11 @@ bool Broker::start(std::string* error) {
   store_options.default_replication_factor =
       static_cast<int16_t>(config_.get_int("default.replication.factor"));
   store_options.cluster_id = cluster_id_;
-  auto store = EmbeddedStore::open(store_options, error);
-  if (!store) return false;
-  metadata_ = std::move(store);
+  if (!metadata_) {
+    auto store = EmbeddedStore::open(store_options, error);
+    if (!store) return false;
+    metadata_ = std::move(store);
+  }
 
   log::LogManagerConfig log_config;
   for (const std::string& dir : dirs) log_config.log_dirs.push_back(dir);
