@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: deps build run test unit-test fuzz-test bench clean format
+.PHONY: deps build run test unit-test fuzz-test bench bench-brokers clean format
 
 deps:
 	@bash tools/install-deps.sh
@@ -32,8 +32,14 @@ FUZZ_SECONDS ?= 60
 fuzz-test: deps
 	@bash tools/run-fuzzers.sh $(FUZZ_SECONDS)
 
+# Micro benchmarks, then Fjord side by side with Apache Kafka 3.9 (tools/bench/bench.py, about
+# 25 minutes; BENCH_ARGS="--reps 1" for one repetition). Results in bench-results/.
+BENCH_ARGS ?=
 bench: build
-	@bash tools/run-benchmarks.sh $(BUILD)
+	@bash tools/run-benchmarks.sh $(BUILD) $(BENCH_ARGS)
+
+bench-brokers: build
+	@bash tools/run-benchmarks.sh --brokers-only $(BUILD) $(BENCH_ARGS)
 
 format:
 	@find protocol server log coordinator zk tools integration-tests -name '*.h' -o -name '*.cc' | xargs clang-format -i

@@ -7,15 +7,24 @@
 //   fjord-loadgen --bootstrap 127.0.0.1:9092 --topic t --mode produce --messages 2000000
 //                 --size 1024 --acks 1 --linger-ms 5 --batch-bytes 65536 --compression none
 //   fjord-loadgen ... --mode consume --messages N
-//   fjord-loadgen ... --mode latency --rate 50000 --messages N
+//   fjord-loadgen ... --mode latency --rate 50000 --messages N [--warmup N]
+//   fjord-loadgen ... --mode create --partitions 1000
+//
+// Latency mode: the consumer starts at each partition's high watermark (queried, so no
+// message is missed) and signals the producer once assigned; the first --warmup messages
+// (default: one second's worth) are left out of the distribution, which is printed as
+// p50/p99/p99.9/max plus a percentile curve ("curve": [[percentile, ms], ...]) for charts.
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,8 +44,24 @@ struct Options {
   int linger_ms = 5;
   int batch_bytes = 65536;
   long rate = 0;  // messages/s for latency mode, 0 = unlimited
+  long warmup = -1;  // latency mode: messages left out of the distribution; -1 = rate (1 s)
+  int partitions = 1;  // create mode
   bool idempotence = false;
 };
+
+// Latency mode: the producer waits until the consumer has its partitions assigned.
+std::mutex ready_mutex;
+std::condition_variable ready_cv;
+bool consumer_ready = false;
+bool consumer_failed = false;
+
+void signal_ready(bool ok) {
+  std::lock_guard lock(ready_mutex);
+  if (consumer_ready) return;
+  consumer_ready = true;
+  consumer_failed = !ok;
+  ready_cv.notify_all();
+}
 
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -84,7 +109,7 @@ int produce(const Options& o) {
     std::fprintf(stderr, "loadgen: %s\n", err);
     return 2;
   }
-  std::vector<char> payload(static_cast<size_t>(std::max(o.size, 8)), 'x');
+  std::vector<char> payload(static_cast<size_t>(std::max(o.size, 16)), 'x');
   const bool stamp = o.mode == "latency";
   auto start = Clock::now();
   for (long i = 0; i < o.messages; ++i) {
@@ -95,6 +120,7 @@ int produce(const Options& o) {
     if (stamp) {
       int64_t t = now_ns();
       std::memcpy(payload.data(), &t, sizeof t);
+      if (payload.size() >= 16) std::memcpy(payload.data() + 8, &i, sizeof i);
     }
     while (true) {
       rd_kafka_resp_err_t e = rd_kafka_producev(
@@ -144,13 +170,40 @@ int consume(const Options& o, bool latency) {
   }
   rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
   for (int p = 0; p < md->topics[0].partition_cnt; ++p) {
-    rd_kafka_topic_partition_list_add(parts, o.topic.c_str(), p)->offset =
-        latency ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING;
+    int64_t offset = RD_KAFKA_OFFSET_BEGINNING;
+    if (latency) {
+      // The exact end offset, not OFFSET_END: a message produced while OFFSET_END is still
+      // being resolved would be skipped.
+      // A fresh topic's partitions may answer "not leader" for a moment after Metadata
+      // already names their leader (Kafka); ask again for up to 30 s.
+      int64_t low = 0;
+      rd_kafka_resp_err_t e;
+      auto deadline = Clock::now() + std::chrono::seconds(30);
+      while (true) {
+        e = rd_kafka_query_watermark_offsets(rk, o.topic.c_str(), p, &low, &offset, 10000);
+        bool transient = e == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+                         e == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+                         e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+        if (!transient || Clock::now() > deadline) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      if (e) {
+        std::fprintf(stderr, "loadgen: end offset of %s-%d: %s\n", o.topic.c_str(), p,
+                     rd_kafka_err2str(e));
+        rd_kafka_topic_partition_list_destroy(parts);
+        rd_kafka_metadata_destroy(md);
+        rd_kafka_topic_destroy(rkt);
+        return 2;
+      }
+    }
+    rd_kafka_topic_partition_list_add(parts, o.topic.c_str(), p)->offset = offset;
   }
   rd_kafka_metadata_destroy(md);
   rd_kafka_topic_destroy(rkt);
   rd_kafka_assign(rk, parts);
   rd_kafka_topic_partition_list_destroy(parts);
+  if (latency) signal_ready(true);
+  const long warmup = !latency ? 0 : o.warmup >= 0 ? o.warmup : std::max(o.rate, 0L);
   std::vector<int64_t> lat;
   if (latency) lat.reserve(static_cast<size_t>(o.messages));
   long got = 0;
@@ -171,10 +224,12 @@ int consume(const Options& o, bool latency) {
       }
       ++got;
       bytes += static_cast<long>(m->len);
-      if (latency && m->len >= 8) {
+      if (latency && m->len >= 16) {
         int64_t t;
+        long seq;
         std::memcpy(&t, m->payload, sizeof t);
-        lat.push_back(now_ns() - t);
+        std::memcpy(&seq, static_cast<const char*>(m->payload) + 8, sizeof seq);
+        if (seq >= warmup) lat.push_back(now_ns() - t);
       }
       last = Clock::now();
     }
@@ -190,13 +245,77 @@ int consume(const Options& o, bool latency) {
     auto pct = [&](double q) {
       return lat[std::min(lat.size() - 1, static_cast<size_t>(q * lat.size()))] / 1e6;
     };
-    std::printf(",\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_ms\":%.3f", pct(0.5),
-                pct(0.99), pct(0.999), lat.back() / 1e6);
+    std::printf(",\"measured\":%zu,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,"
+                "\"max_ms\":%.3f,\"curve\":[",
+                lat.size(), pct(0.5), pct(0.99), pct(0.999), lat.back() / 1e6);
+    // Percentiles spaced evenly in log(1 / (1 - q)): dense near the tail, as charts want.
+    const int points = 120;
+    for (int k = 0; k < points; ++k) {
+      double q = 1.0 - std::pow(10.0, -5.0 * k / (points - 1));
+      std::printf("%s[%.5f,%.3f]", k ? "," : "", 100.0 * q, pct(q));
+    }
+    std::printf("]");
   }
   std::printf("}\n");
   rd_kafka_consumer_close(rk);
   rd_kafka_destroy(rk);
   return got == o.messages ? 0 : 1;
+}
+
+// Creates --topic with --partitions partitions (replication factor 1) through the Admin API;
+// a topic that already exists is fine.
+int create_topic(const Options& o) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  if (!set(conf, "bootstrap.servers", o.bootstrap)) return 2;
+  char err[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  if (!rk) {
+    std::fprintf(stderr, "loadgen: %s\n", err);
+    return 2;
+  }
+  rd_kafka_NewTopic_t* topic =
+      rd_kafka_NewTopic_new(o.topic.c_str(), o.partitions, 1, err, sizeof err);
+  if (!topic) {
+    std::fprintf(stderr, "loadgen: %s\n", err);
+    rd_kafka_destroy(rk);
+    return 2;
+  }
+  rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+  rd_kafka_AdminOptions_set_operation_timeout(options, 60000, err, sizeof err);
+  rd_kafka_AdminOptions_set_request_timeout(options, 60000, err, sizeof err);
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
+  auto start = Clock::now();
+  rd_kafka_CreateTopics(rk, &topic, 1, options, queue);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(queue, 70000);
+  int rc = 0;
+  if (!ev || rd_kafka_event_error(ev)) {
+    std::fprintf(stderr, "loadgen: CreateTopics %s: %s\n", o.topic.c_str(),
+                 ev ? rd_kafka_event_error_string(ev) : "timed out");
+    rc = 1;
+  } else {
+    size_t n = 0;
+    const rd_kafka_topic_result_t** results =
+        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+    for (size_t i = 0; i < n; ++i) {
+      rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
+      if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+        std::fprintf(stderr, "loadgen: CreateTopics %s: %s\n", o.topic.c_str(),
+                     rd_kafka_topic_result_error_string(results[i]));
+        rc = 1;
+      }
+    }
+  }
+  double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  if (rc == 0) {
+    std::printf("{\"mode\":\"create\",\"topic\":\"%s\",\"partitions\":%d,\"seconds\":%.3f}\n",
+                o.topic.c_str(), o.partitions, secs);
+  }
+  if (ev) rd_kafka_event_destroy(ev);
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_AdminOptions_destroy(options);
+  rd_kafka_NewTopic_destroy(topic);
+  rd_kafka_destroy(rk);
+  return rc;
 }
 
 }  // namespace
@@ -216,6 +335,8 @@ int main(int argc, char** argv) {
     else if (k == "--batch-bytes") o.batch_bytes = std::stoi(v);
     else if (k == "--rate") o.rate = std::stol(v);
     else if (k == "--idempotence") o.idempotence = v == "true";
+    else if (k == "--warmup") o.warmup = std::stol(v);
+    else if (k == "--partitions") o.partitions = std::stoi(v);
     else {
       std::fprintf(stderr, "loadgen: unknown option %s\n", k.c_str());
       return 2;
@@ -223,12 +344,21 @@ int main(int argc, char** argv) {
   }
   if (o.mode == "produce") return produce(o);
   if (o.mode == "consume") return consume(o, false);
+  if (o.mode == "create") return create_topic(o);
   if (o.mode == "latency") {
-    // Consumer first (from the end), then the stamped producer at a fixed rate.
+    // Consumer first (from the end offsets), then the stamped producer at a fixed rate.
     int consumer_rc = 0;
-    std::thread consumer([&] { consumer_rc = consume(o, true); });
-    std::this_thread::sleep_for(std::chrono::seconds(2));  // let the consumer assign (bench only)
-    int rc = produce(o);
+    std::thread consumer([&] {
+      consumer_rc = consume(o, true);
+      signal_ready(false);  // no-op once it signalled; releases the producer if it failed early
+    });
+    bool ok;
+    {
+      std::unique_lock lock(ready_mutex);
+      ready_cv.wait(lock, [] { return consumer_ready; });
+      ok = !consumer_failed;
+    }
+    int rc = ok ? produce(o) : 2;
     consumer.join();
     return rc ? rc : consumer_rc;
   }
