@@ -134,7 +134,7 @@ ErrorCode for_each_batch(std::span<uint8_t> batches, F&& f) {
 }  // namespace
 
 Result<AppendInfo> PartitionLog::append_as_leader(std::span<uint8_t> batches,
-                                                  int32_t leader_epoch) {
+                                                  int32_t leader_epoch, bool defer_flush) {
   LogConfig cfg = config();
   AppendInfo info;
   bool flush_now = false;
@@ -196,7 +196,9 @@ Result<AppendInfo> PartitionLog::append_as_leader(std::span<uint8_t> batches,
     }
     flush_now = log_end_offset() - recovery_point() >= cfg.flush_messages;
   }
-  if (flush_now) {
+  if (flush_now && defer_flush) {
+    info.flush_needed = true;
+  } else if (flush_now) {
     if (auto r = flush(); !r) return r.error();
   }
   return info;

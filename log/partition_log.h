@@ -48,6 +48,10 @@ struct AppendInfo {
   int32_t batches = 0;
   int64_t records = 0;
   int64_t bytes = 0;
+  // The flush policy (flush.messages) demands an fsync up to last_offset + 1 before the append
+  // is acknowledged; set only by append_as_leader(..., defer_flush = true), whose caller then
+  // runs flush(last_offset + 1) off its event loop.
+  bool flush_needed = false;
 };
 
 struct LogReadResult {
@@ -112,7 +116,10 @@ class PartitionLog {
   // offsets (Kafka's DUPLICATE_SEQUENCE handling: error NONE).
   // Errors: CORRUPT_MESSAGE, INVALID_RECORD, MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE,
   // INVALID_PRODUCER_EPOCH, OUT_OF_ORDER_SEQUENCE_NUMBER, KAFKA_STORAGE_ERROR.
-  Result<AppendInfo> append_as_leader(std::span<uint8_t> batches, int32_t leader_epoch);
+  // When the flush policy is reached the append fsyncs before it returns, unless defer_flush:
+  // then info.flush_needed tells the caller to flush (the broker does it on its blocking pool).
+  Result<AppendInfo> append_as_leader(std::span<uint8_t> batches, int32_t leader_epoch,
+                                      bool defer_flush = false);
   // Replication: offsets and epochs come with the batches; they must increase and start at
   // or above the log end offset (OFFSET_OUT_OF_RANGE otherwise).
   Result<AppendInfo> append_as_follower(std::span<uint8_t> batches);

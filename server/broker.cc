@@ -111,6 +111,11 @@ bool Broker::start(std::string* error) {
   if (config_.supplied("num.network.threads")) {
     loops = static_cast<size_t>(std::max(1, config_.get_int("num.network.threads")));
   }
+  // Kafka's request handler threads (num.io.threads) and request queue (queued.max.requests)
+  // become the pool that does the blocking work of requests.
+  blocking_ = std::make_unique<BlockingPool>(
+      static_cast<size_t>(std::max(1, config_.get_int("num.io.threads"))),
+      static_cast<size_t>(std::max(1, config_.get_int("queued.max.requests"))));
   loops_ = std::make_unique<EventLoops>(loops);
   dispatcher_ = std::make_unique<Dispatcher>(*this);
   ConnectionLimits limits;
@@ -215,6 +220,7 @@ void Broker::shutdown() {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   loops_->stop();
+  blocking_->stop();  // runs what is still queued, then joins
   // Closing the session removes /brokers/ids/<id> at once (the controller sees the broker go).
   if (zk_) zk_->close();
   if (!logs_->shutdown().ok()) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "coordinator/producer_id_manager.h"
+#include "server/blocking_pool.h"
 #include "server/broker_config.h"
 #include "server/dispatcher.h"
 #include "server/event_loops.h"
@@ -43,6 +44,8 @@ class Broker {
   coordinator::ProducerIdManager& producer_ids() { return *producer_ids_; }
   FetchSessionCache& fetch_sessions() { return *fetch_sessions_; }
   GroupService& groups() { return *groups_; }
+  // Blocking file work (fsync, non-sendfile reads) of the handlers; never on an event loop.
+  BlockingPool& blocking() { return *blocking_; }
   std::optional<std::string> rack() const { return config_.get("broker.rack"); }
   // The advertised host and port of a listener (advertised.listeners, else listeners; an empty
   // host advertises this machine's host name, as Kafka does).
@@ -65,6 +68,7 @@ class Broker {
   std::unique_ptr<coordinator::ProducerIdManager> producer_ids_;
   std::unique_ptr<FetchSessionCache> fetch_sessions_;
   std::unique_ptr<GroupService> groups_;
+  std::unique_ptr<BlockingPool> blocking_;  // before loops_: outlives the handlers using it
   std::unique_ptr<EventLoops> loops_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::unique_ptr<TcpServer> server_;

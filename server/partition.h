@@ -27,8 +27,14 @@ class Partition {
   const std::shared_ptr<log::PartitionLog>& log_ptr() const { return log_; }
   int32_t leader_epoch() const { return leader_epoch_; }
 
-  // Leader append; advances the high watermark and wakes the waiting fetches.
-  Result<log::AppendInfo> append_as_leader(std::span<uint8_t> batches);
+  // Leader append; advances the high watermark and wakes the waiting fetches. When the flush
+  // policy (flush.messages) is reached the log is fsynced first, inline, unless defer_flush:
+  // then info.flush_needed is set, the high watermark waits, and the caller runs
+  // complete_flush(info) off its event loop (BlockingPool) before it acknowledges the append.
+  // Either way consumers see the records only once they are on disk, as with Kafka.
+  Result<log::AppendInfo> append_as_leader(std::span<uint8_t> batches, bool defer_flush = false);
+  // The deferred part of an append: fsync up to it, then advance the high watermark.
+  Result<void> complete_flush(const log::AppendInfo& info);
 
   // Registers a one-shot callback run (on the appending thread) after the next append; the
   // callback must only post work to its own executor. remove_waiter() drops it early (a
@@ -37,11 +43,14 @@ class Partition {
   void remove_waiter(uint64_t id);
 
  private:
+  // Moves the high watermark up to `hw` (never down) and wakes the waiting fetches.
+  void advance_high_watermark(int64_t hw);
+
   log::TopicPartition tp_;
   Uuid topic_id_;
   std::shared_ptr<log::PartitionLog> log_;
   int32_t leader_epoch_ = 0;
-  std::mutex waiters_mu_;
+  std::mutex waiters_mu_;  // also orders high-watermark updates from concurrent appends
   uint64_t next_waiter_id_ = 1;
   std::vector<std::pair<uint64_t, std::function<void()>>> waiters_;
 };

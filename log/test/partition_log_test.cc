@@ -246,6 +246,23 @@ TEST(PartitionLogTest, FlushMessagesPolicyAdvancesRecoveryPoint) {
   EXPECT_EQ(log->recovery_point(), 12);
 }
 
+TEST(PartitionLogTest, DeferredFlushLeavesTheFsyncToTheCaller) {
+  Fixture f;
+  f.config.flush_messages = 4;
+  auto log = f.open();
+  Bytes b = make_simple_batch(0, 4, 10, kT0);
+  auto info = log->append_as_leader(b, 0, /*defer_flush=*/true);
+  ASSERT_TRUE(info.ok());
+  EXPECT_TRUE(info->flush_needed);
+  EXPECT_EQ(log->recovery_point(), 0);  // not flushed by the append
+  ASSERT_TRUE(log->flush(info->last_offset + 1).ok());
+  EXPECT_EQ(log->recovery_point(), 4);
+  Bytes small = make_simple_batch(0, 1, 10, kT0);
+  info = log->append_as_leader(small, 0, /*defer_flush=*/true);
+  ASSERT_TRUE(info.ok());
+  EXPECT_FALSE(info->flush_needed);  // 1 unflushed message < flush.messages
+}
+
 TEST(PartitionLogTest, FlushMsPolicy) {
   Fixture f;
   f.config.flush_ms = 1000;

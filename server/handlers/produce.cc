@@ -1,8 +1,11 @@
 // Produce (key 0): appends each partition's batches to the leader's log. acks=0 gets no
 // response (and an error then closes the connection, as Kafka does, so the client refreshes
 // its metadata); acks=1 and acks=-1 are answered once the local append is done, which on a
-// single node is also the ISR's. Produce v0-v2 may carry magic 0/1 message sets: they are
-// converted to one magic-2 batch before the append.
+// single node is also the ISR's. When flush.messages is reached the fsync runs on the
+// blocking-work pool and the answer waits for it. Produce v0-v2 may carry magic 0/1 message
+// sets: they are converted to one magic-2 batch before the append.
+#include <algorithm>
+
 #include "protocol/records/batch_header.h"
 #include "protocol/records/conversion.h"
 #include "server/broker.h"
@@ -17,6 +20,7 @@ struct PartitionOutcome {
   ErrorCode error = ErrorCode::kNone;
   std::string message;
   log::AppendInfo info;
+  PartitionPtr flush;  // set when the flush policy demands an fsync before the answer
 };
 
 PartitionOutcome append_partition(Broker& broker, const std::string& topic,
@@ -58,12 +62,13 @@ PartitionOutcome append_partition(Broker& broker, const std::string& topic,
     }
     bytes = std::span<uint8_t>(converted.data(), converted.size());
   }
-  Result<log::AppendInfo> info = partition->append_as_leader(bytes);
+  Result<log::AppendInfo> info = partition->append_as_leader(bytes, /*defer_flush=*/true);
   if (!info.ok()) {
     out.error = info.error();
     return out;
   }
   out.info = *info;
+  if (info->flush_needed) out.flush = std::move(partition);
   return out;
 }
 
@@ -72,18 +77,40 @@ PartitionOutcome append_partition(Broker& broker, const std::string& topic,
 asio::awaitable<Outcome> produce(RequestContext& ctx, msg::ProduceRequest& req) {
   const int16_t v = ctx.version();
   const bool valid_acks = req.acks == 0 || req.acks == 1 || req.acks == -1;
-  Resp resp;
-  bool any_error = false;
+  std::vector<PartitionOutcome> outcomes;
   for (const auto& topic : req.topic_data) {
-    Resp::TopicProduceResponse tr;
-    tr.name = topic.name;
     for (const auto& data : topic.partition_data) {
-      PartitionOutcome o;
+      PartitionOutcome& o = outcomes.emplace_back();
       if (!valid_acks) {
         o.error = ErrorCode::kInvalidRequiredAcks;
       } else {
         o = append_partition(ctx.broker, topic.name, data, v);
       }
+    }
+  }
+  // flush.messages reached: Kafka fsyncs before it acknowledges. The fsyncs run on the
+  // blocking-work pool; this loop serves its other connections meanwhile.
+  if (std::any_of(outcomes.begin(), outcomes.end(), [](const auto& o) { return o.flush; })) {
+    co_await ctx.broker.blocking().run([&outcomes] {
+      for (PartitionOutcome& o : outcomes) {
+        if (!o.flush) continue;
+        if (auto r = o.flush->complete_flush(o.info); !r) {
+          spdlog::error("fsync of {}-{} failed: {}; the produce is answered with it",
+                        o.flush->tp().topic, o.flush->tp().partition, error_name(r.error()));
+          o.error = ErrorCode::kKafkaStorageError;
+        }
+      }
+      return true;
+    });
+  }
+  Resp resp;
+  bool any_error = false;
+  size_t next_outcome = 0;
+  for (const auto& topic : req.topic_data) {
+    Resp::TopicProduceResponse tr;
+    tr.name = topic.name;
+    for (const auto& data : topic.partition_data) {
+      const PartitionOutcome& o = outcomes[next_outcome++];
       Resp::PartitionProduceResponse pr;
       pr.index = data.index;
       pr.error_code = static_cast<int16_t>(o.error);
