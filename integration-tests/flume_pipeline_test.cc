@@ -6,10 +6,6 @@
 // --topic testflume receiving every one. Then the current key names (kafka.bootstrap.servers,
 // kafka.producer.acks=all, flumeBatchSize) with 100,000 events, none lost, counted at the
 // consumer. Against the broker FJORD_TEST_TARGET names, a fresh one per test.
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -23,15 +19,12 @@
 #include "integration-tests/harness/command.h"
 #include "integration-tests/harness/gtest_skip.h"
 #include "integration-tests/harness/harness_error.h"
+#include "integration-tests/harness/java_program.h"
 #include "integration-tests/harness/paths.h"
 #include "integration-tests/harness/ports.h"
 #include "integration-tests/harness/process.h"
 #include "integration-tests/harness/temp_dir.h"
 #include "integration-tests/harness/wait.h"
-
-#ifndef FJORD_BUILD_DIR
-#error "FJORD_BUILD_DIR must be defined by the build"
-#endif
 
 namespace fjord::itest {
 namespace {
@@ -68,42 +61,13 @@ std::string localised_conf(const std::string& file, uint16_t avro_port,
   return conf;
 }
 
-// Compiles flume/RpcClientDemo.java into <build>/integration-tests/flume-classes once (again
-// when the source is newer); concurrent test processes serialise on a lock file.
-std::filesystem::path sender_classes() {
-  const std::filesystem::path out = std::filesystem::path(FJORD_BUILD_DIR) /
-                                    "integration-tests" / "flume-classes";
-  const std::filesystem::path source = source_dir() / "integration-tests/flume/RpcClientDemo.java";
-  const std::filesystem::path flume = jar_bundle(kFlume);
-  std::filesystem::create_directories(out);
-  int lock = ::open((out / ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
-  if (lock < 0 || ::flock(lock, LOCK_EX) != 0) {
-    throw HarnessError("cannot lock " + (out / ".lock").string());
-  }
-  const std::filesystem::path built = out / "RpcClientDemo.class";
-  std::error_code ec;
-  if (!std::filesystem::exists(built) ||
-      std::filesystem::last_write_time(built, ec) < std::filesystem::last_write_time(source)) {
-    CommandResult r = run_command(
-        {"javac", "-cp", (flume / "*").string(), "-d", out.string(), source.string()},
-        {.timeout = 120s});
-    if (!r.ok()) {
-      ::close(lock);
-      throw HarnessError("javac RpcClientDemo.java failed: " + r.describe());
-    }
-  }
-  ::close(lock);
-  return out;
-}
-
 // RpcClientDemo HOST PORT COUNT BATCH BODY; prints "sent N events, R retries".
 CommandResult send_events(uint16_t avro_port, int count, int batch, const std::string& body) {
-  const std::filesystem::path flume = jar_bundle(kFlume);
-  return run_command({"java", "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                      "-Dlog4j2.configurationFile=" + log4j2_config().string(), "-cp",
-                      sender_classes().string() + ":" + (flume / "*").string(), "RpcClientDemo",
-                      "127.0.0.1", std::to_string(avro_port), std::to_string(count),
-                      std::to_string(batch), body},
+  const std::filesystem::path classes =
+      compile_java("integration-tests/flume/RpcClientDemo.java", kFlume);
+  return run_command(java_program_command(classes, kFlume, "RpcClientDemo",
+                                          {"127.0.0.1", std::to_string(avro_port),
+                                           std::to_string(count), std::to_string(batch), body}),
                      {.timeout = 300s});
 }
 
