@@ -8,8 +8,10 @@
 #include "server/handlers/handlers.h"
 
 namespace fjord::handlers {
+namespace {
 
-asio::awaitable<Outcome> delete_records(RequestContext& ctx, msg::DeleteRecordsRequest& req) {
+msg::DeleteRecordsResponse delete_records_blocking(Broker& broker,
+                                                   const msg::DeleteRecordsRequest& req) {
   constexpr int64_t kHighWatermark = -1;
   msg::DeleteRecordsResponse resp;
   for (const auto& t : req.topics) {
@@ -20,7 +22,7 @@ asio::awaitable<Outcome> delete_records(RequestContext& ctx, msg::DeleteRecordsR
       pr.partition_index = p.partition_index;
       pr.low_watermark = -1;
       auto fail = [&](ErrorCode code) { pr.error_code = static_cast<int16_t>(code); };
-      PartitionPtr partition = ctx.broker.replicas().get(t.name, p.partition_index);
+      PartitionPtr partition = broker.replicas().get(t.name, p.partition_index);
       if (!partition) {
         fail(ErrorCode::kUnknownTopicOrPartition);
       } else if (log::PartitionLog& log = partition->log(); !log.config().cleanup_delete) {
@@ -40,6 +42,17 @@ asio::awaitable<Outcome> delete_records(RequestContext& ctx, msg::DeleteRecordsR
     }
     resp.topics.push_back(std::move(tr));
   }
+  return resp;
+}
+
+}  // namespace
+
+asio::awaitable<Outcome> delete_records(RequestContext& ctx, msg::DeleteRecordsRequest& req) {
+  // Moving the log start takes the partition's writer lock (an append or a roll may hold it)
+  // and rewrites the leader-epoch checkpoint: the work runs on the blocking pool, the answer
+  // goes out from the loop.
+  msg::DeleteRecordsResponse resp = co_await ctx.broker.blocking().run(
+      [&ctx, &req] { return delete_records_blocking(ctx.broker, req); });
   co_return ctx.respond(resp);
 }
 

@@ -1,7 +1,8 @@
 // Fetch (key 1): reads each partition up to its high watermark (the last stable offset for
 // read_committed) and sends the log bytes with sendfile. When fewer than min_bytes are ready
 // the fetch waits up to max_wait_ms and is woken by the append that brings data, not by
-// polling. Fetch v0-v3 get down-converted magic 0/1 data (copied, not spliced).
+// polling. Fetch v0-v3 get down-converted magic 0/1 data (copied, not spliced): the file read
+// and the conversion run on the blocking-work pool, the answer goes out from the loop.
 //
 // Fetch sessions (KIP-227, v7+): epoch 0 creates a session from the full request, later
 // epochs send only changes (forgotten partitions removed) and get back only the partitions
@@ -33,10 +34,20 @@ struct Wanted {
 
 int8_t legacy_magic_for(int16_t version) { return version <= 1 ? 0 : 1; }
 
-// Reads one partition into `out`, charging `budget`.
+// A region an old fetch version needs as magic 0/1: read and converted on the blocking pool.
+struct DownConversion {
+  size_t index = 0;  // into the response's partition data
+  FileRegion region;
+  log::SegmentPtr segment;  // keeps region.fd open
+  Bytes converted;
+  RecordError error = RecordError::kNone;
+};
+
+// Reads one partition into `out`, charging `budget`. For v0-v3 the data is left in
+// `conversions` for down-conversion instead of being spliced.
 void read_partition(const Wanted& w, int16_t version, bool read_committed, int32_t& budget,
                     bool& first_with_data, Resp::PartitionData& out, Response& keep,
-                    std::vector<Bytes>& copies) {
+                    size_t index, std::vector<DownConversion>& conversions) {
   out.partition_index = w.key.partition;
   if (!w.partition) {
     out.error_code = static_cast<int16_t>(w.error);
@@ -76,24 +87,26 @@ void read_partition(const Wanted& w, int16_t version, bool read_committed, int32
   first_with_data = false;
   budget -= region.length;
   if (version <= 3) {
-    // Old consumers understand only magic 0/1: copy and down-convert.
-    Bytes raw(static_cast<size_t>(region.length));
-    ssize_t n = ::pread(region.fd, raw.data(), raw.size(), region.position);
-    raw.resize(n > 0 ? static_cast<size_t>(n) : 0);
-    Bytes converted;
-    DecompressionBuffer scratch;
-    RecordError e = convert_to_legacy(raw, legacy_magic_for(version), converted, scratch);
-    if (e != RecordError::kNone) {
-      out.error_code = static_cast<int16_t>(to_error_code(e));
-      out.records = RecordsRef::of(ByteView());
-      return;
-    }
-    copies.push_back(std::move(converted));
-    out.records = RecordsRef::of(ByteView(copies.back()));
+    // Old consumers understand only magic 0/1: copied and down-converted off the loop.
+    out.records = RecordsRef::of(ByteView());
+    conversions.push_back(DownConversion{index, region, read->segment, {}, RecordError::kNone});
     return;
   }
   out.records = RecordsRef::of(region);
   keep.keep_alive.push_back(read->segment);
+}
+
+// Blocking: preads each region and converts it to the fetch version's magic.
+bool down_convert(std::vector<DownConversion>& conversions, int16_t version) {
+  DecompressionBuffer scratch;
+  Bytes raw;
+  for (DownConversion& c : conversions) {
+    raw.resize(static_cast<size_t>(c.region.length));
+    ssize_t n = ::pread(c.region.fd, raw.data(), raw.size(), c.region.position);
+    raw.resize(n > 0 ? static_cast<size_t>(n) : 0);
+    c.error = convert_to_legacy(raw, legacy_magic_for(version), c.converted, scratch);
+  }
+  return true;
 }
 
 }  // namespace
@@ -179,8 +192,7 @@ asio::awaitable<Outcome> fetch(RequestContext& ctx, msg::FetchRequest& req) {
   auto executor = co_await asio::this_coro::executor;
   while (true) {
     Response keep;
-    std::vector<Bytes> copies;
-    copies.reserve(wanted.size());  // down-converted data is viewed until encoding
+    std::vector<DownConversion> conversions;  // their bytes are viewed until encoding
     int32_t budget = max_bytes;
     bool first_with_data = true;
     bool any_error = false;
@@ -188,8 +200,21 @@ asio::awaitable<Outcome> fetch(RequestContext& ctx, msg::FetchRequest& req) {
     std::vector<Resp::PartitionData> data(wanted.size());
     for (size_t i = 0; i < wanted.size(); ++i) {
       seen_hw.push_back(wanted[i].partition ? wanted[i].partition->log().high_watermark() : -1);
-      read_partition(wanted[i], v, read_committed, budget, first_with_data, data[i], keep, copies);
+      read_partition(wanted[i], v, read_committed, budget, first_with_data, data[i], keep, i,
+                     conversions);
       any_error = any_error || data[i].error_code != 0;
+    }
+    if (!conversions.empty()) {
+      co_await ctx.broker.blocking().run([&conversions, v] { return down_convert(conversions, v); });
+      for (DownConversion& c : conversions) {
+        Resp::PartitionData& pd = data[c.index];
+        if (c.error != RecordError::kNone) {
+          pd.error_code = static_cast<int16_t>(to_error_code(c.error));
+          any_error = true;
+        } else {
+          pd.records = RecordsRef::of(ByteView(c.converted));
+        }
+      }
     }
     const int64_t bytes = int64_t{max_bytes} - budget;
     if (bytes >= req.min_bytes || any_error || wanted.empty() ||
