@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <string>
-#include <unordered_map>
 
 #include "log/batch_scanner.h"
 #include "log/checkpoint_file.h"
@@ -14,8 +13,26 @@ namespace fjord::log {
 
 namespace bh = batch_header;
 
-LogCleaner::LogCleaner(LogsFn logs, const Clock& clock, int64_t backoff_ms)
-    : logs_(std::move(logs)), clock_(clock), backoff_ms_(backoff_ms) {}
+LogCleaner::LogCleaner(LogsFn logs, const Clock& clock, const CleanerConfig& config)
+    : logs_(std::move(logs)), clock_(clock), config_(config) {}
+
+SkimpyOffsetMap& LogCleaner::offset_map() {
+  if (!map_) {
+    // Kafka gives each cleaner thread dedupe.buffer.size / threads, at most 2 GiB.
+    int64_t memory = config_.dedupe_buffer_size / std::max(1, config_.threads);
+    map_ = std::make_unique<SkimpyOffsetMap>(std::min<int64_t>(memory, INT32_MAX));
+    int64_t usable = static_cast<int64_t>(map_->slots() * config_.load_factor);
+    if (usable < 1) {
+      // Kafka refuses to start: "offset map is too small to fit in even a single message".
+      spdlog::error(
+          "log.cleaner.dedupe.buffer.size {} / log.cleaner.threads {} holds {} keys at "
+          "load factor {}: too small to make progress; using one key per cleaning",
+          config_.dedupe_buffer_size, config_.threads, map_->slots(), config_.load_factor);
+    }
+    max_map_entries_ = static_cast<int32_t>(std::clamp<int64_t>(usable, 1, map_->slots()));
+  }
+  return *map_;
+}
 
 LogCleaner::~LogCleaner() { stop(); }
 
@@ -26,7 +43,8 @@ void LogCleaner::start() {
       lock.unlock();
       clean_once();
       lock.lock();
-      cv_.wait_for(lock, std::chrono::milliseconds(backoff_ms_), [this] { return stopping_; });
+      cv_.wait_for(lock, std::chrono::milliseconds(config_.backoff_ms),
+                   [this] { return stopping_; });
     }
   });
 }
@@ -104,23 +122,22 @@ CleanerStats LogCleaner::clean_once() {
 
 namespace {
 
-// Calls f(view, bytes) for every batch of a segment. One buffer per segment pass.
+// Calls f(view) for every batch of a segment from `position`; f returns false to stop. One
+// buffer per segment pass.
 template <typename F>
-Result<void> for_each_batch(const Segment& seg, Bytes& buf, F&& f) {
-  BatchScanner scan(seg.log_file(), 0, seg.size());
+Result<void> for_each_batch(const Segment& seg, int64_t position, Bytes& buf, F&& f) {
+  BatchScanner scan(seg.log_file(), position, seg.size());
   for (BatchHeaderAt b; scan.next(b);) {
     buf.resize(static_cast<size_t>(b.size));
     auto n = seg.read_bytes(b.position, buf);
     if (!n) return n.error();
     auto view = RecordBatchView::parse(buf);
     if (!view) return view.error_code();
-    if (auto r = f(*view); !r) return r;
+    auto more = f(*view);
+    if (!more) return more.error();
+    if (!*more) break;
   }
   return {};
-}
-
-std::string key_of(const Record& r) {
-  return std::string(reinterpret_cast<const char*>(r.key->data()), r.key->size());
 }
 
 }  // namespace
@@ -138,33 +155,60 @@ Result<CleanerStats> LogCleaner::clean(PartitionLog& log) {
   }
   if (cleanable.empty()) return stats;
 
-  // 1. The offset map: the latest offset of every key in the dirty section.
-  std::unordered_map<std::string, int64_t> latest;
+  // 1. Kafka's buildOffsetMap: the latest offset of every key in the dirty section, until the
+  //    map holds load_factor of its slots. It then ends at the last record put, and this
+  //    cleaning covers offsets up to there only; the next one starts after it.
+  SkimpyOffsetMap& map = offset_map();
+  map.clear();
   DecompressionBuffer scratch;
   Bytes buf;
-  for (size_t i = 0; i < cleanable.size(); ++i) {
-    int64_t end = i + 1 < segs.size() ? segs[i + 1]->base_offset() : INT64_MAX;
-    if (end <= first_dirty) continue;
-    auto r = for_each_batch(*cleanable[i], buf, [&](const RecordBatchView& v) -> Result<void> {
-      if (v.is_control()) return {};
-      auto reader = v.records(scratch);
-      if (!reader) return reader.error_code();
-      for (Record rec; reader->next(rec);) {
-        if (rec.key && rec.offset >= first_dirty) latest[key_of(rec)] = rec.offset;
-      }
-      return {};
-    });
+  bool full = false;
+  for (size_t i = 0; i < cleanable.size() && !full; ++i) {
+    if (segs[i + 1]->base_offset() <= first_dirty) continue;
+    int64_t start = cleanable[i]->offset_index().lookup(first_dirty).position;
+    auto r = for_each_batch(
+        *cleanable[i], start, buf, [&](const RecordBatchView& v) -> Result<bool> {
+          if (!v.is_control()) {
+            auto reader = v.records(scratch);
+            if (!reader) return reader.error_code();
+            for (Record rec; reader->next(rec);) {
+              if (!rec.key || rec.offset < first_dirty) continue;
+              if (map.size() >= max_map_entries_) {
+                full = true;
+                return false;
+              }
+              map.put(*rec.key, rec.offset);
+            }
+          }
+          if (v.last_offset() >= first_dirty) map.update_latest_offset(v.last_offset());
+          return true;
+        });
     if (!r) return r.error();
   }
+  stats.map_utilization = map.utilization();
+  if (map.latest_offset() < first_dirty) {
+    // Nothing dirty (a cleaning asked for regardless of the dirty ratio): the clean section is
+    // rewritten with an empty map, which only drops tombstones past their delete horizon.
+    map.update_latest_offset(std::max(first_dirty, uncleanable) - 1);
+  }
+  const int64_t end_offset = map.latest_offset() + 1;
+  if (full) {
+    spdlog::info("Offset map for log {} is full ({} keys): cleaning offsets below {} of {}",
+                 log.dir().filename().string(), map.size(), end_offset, uncleanable);
+  }
+  while (!cleanable.empty() && cleanable.back()->base_offset() >= end_offset) {
+    cleanable.pop_back();
+  }
 
-  // 2. Rewrite each cleanable segment, then swap it in.
+  // 2. Rewrite each segment holding offsets below end_offset, then swap it in. Records past
+  //    the map's last offset are kept as they are (Kafka's shouldRetainRecord).
   std::vector<RecordHeader> headers;
   std::vector<Record> retained;  // one batch's survivors; views into buf or scratch
   Bytes out;
   for (const SegmentPtr& seg : cleanable) {
     auto cleaned = Segment::create(seg->dir(), seg->base_offset(), cfg, now, 0, kCleanedSuffix);
     if (!cleaned) return cleaned.error();
-    auto r = for_each_batch(*seg, buf, [&](const RecordBatchView& v) -> Result<void> {
+    auto r = for_each_batch(*seg, 0, buf, [&](const RecordBatchView& v) -> Result<bool> {
       stats.bytes_read += static_cast<int64_t>(v.size());
       out.clear();
       if (v.is_control()) {
@@ -179,7 +223,7 @@ Result<CleanerStats> LogCleaner::clean(PartitionLog& log) {
         opt.producer_epoch = v.producer_epoch();
         opt.base_sequence = v.base_sequence();
         opt.transactional = v.is_transactional();
-        bool horizon_passed = v.has_delete_horizon() && now > v.base_timestamp();
+        bool horizon_passed = v.has_delete_horizon() && now >= v.base_timestamp();
         bool has_tombstone = false;
         RecordBatchBuilder builder;
         auto reader = v.records(scratch);
@@ -188,13 +232,12 @@ Result<CleanerStats> LogCleaner::clean(PartitionLog& log) {
         retained.clear();
         for (Record rec; reader->next(rec);) {
           ++stats.records_read;
-          if (!rec.key) continue;  // Kafka drops keyless records from compacted logs
-          auto it = latest.find(key_of(rec));
-          if (it != latest.end() && it->second > rec.offset) continue;
-          if (!rec.value) {
-            if (horizon_passed) continue;
-            has_tombstone = true;
+          if (rec.offset <= map.latest_offset()) {
+            if (!rec.key) continue;  // Kafka drops keyless records from compacted logs
+            if (map.get(*rec.key) > rec.offset) continue;
+            if (!rec.value && horizon_passed) continue;
           }
+          if (!rec.value) has_tombstone = true;
           retained.push_back(rec);
         }
         if (has_tombstone) {
@@ -202,7 +245,7 @@ Result<CleanerStats> LogCleaner::clean(PartitionLog& log) {
           opt.delete_horizon_ms =
               v.has_delete_horizon() ? v.base_timestamp() : now + cfg.delete_retention_ms;
         }
-        if (retained.empty()) return {};
+        if (retained.empty()) return true;
         builder.reset(opt);
         for (const Record& rec : retained) {
           headers.clear();
@@ -219,7 +262,8 @@ Result<CleanerStats> LogCleaner::clean(PartitionLog& log) {
         bh::set_partition_leader_epoch(out.data(), v.partition_leader_epoch());
       }
       stats.bytes_written += static_cast<int64_t>(out.size());
-      return (*cleaned)->append(bh::last_offset(out.data()), out);
+      if (auto a = (*cleaned)->append(bh::last_offset(out.data()), out); !a) return a.error();
+      return true;
     });
     if (r) r = (*cleaned)->on_become_inactive();
     if (r) r = (*cleaned)->flush();
@@ -232,7 +276,7 @@ Result<CleanerStats> LogCleaner::clean(PartitionLog& log) {
   stats.logs_cleaned = 1;
   {
     std::lock_guard lock(mu_);
-    first_dirty_[log.dir()] = std::max(first_dirty, uncleanable);
+    first_dirty_[log.dir()] = end_offset;
   }
   if (auto r = write_checkpoint(log); !r) return r.error();
   spdlog::info("Cleaned log {}: {} of {} records retained, {} bytes -> {} bytes",

@@ -10,9 +10,13 @@
 // <base>.log.cleaned file and swapped in through Kafka's .cleaned -> .swap -> plain rename
 // protocol (recovery.h finishes an interrupted swap).
 //
-// Limits: keys are held in an in-memory map (Kafka bounds its map by
-// log.cleaner.dedupe.buffer.size); aborted transactions are not removed; control batches are
-// kept as they are.
+// Keys are held in a SkimpyOffsetMap of log.cleaner.dedupe.buffer.size / log.cleaner.threads
+// bytes (offset_map.h). It is filled up to log.cleaner.io.buffer.load.factor of its slots; when
+// the dirty section has more keys, a cleaning covers the offsets up to the last key that fit
+// and the next cleaning continues from there (Kafka's buildOffsetMap), so a log with many keys
+// is compacted in several passes that end where one pass with a big enough map would.
+//
+// Limits: aborted transactions are not removed; control batches are kept as they are.
 //
 // Thread-safety: clean_once() from one thread at a time; the thread runs it every backoff.
 // Cleaning reads immutable segments without the log's writer lock; only the swap takes it.
@@ -27,12 +31,23 @@
 #include <thread>
 #include <vector>
 
+#include "log/offset_map.h"
 #include "log/partition_log.h"
 
 namespace fjord::log {
 
+struct CleanerConfig {
+  int64_t dedupe_buffer_size = 128LL * 1024 * 1024;  // log.cleaner.dedupe.buffer.size
+  // log.cleaner.threads: Fjord runs one cleaner thread; its map gets the share each of
+  // Kafka's threads would get.
+  int threads = 1;
+  double load_factor = 0.9;    // log.cleaner.io.buffer.load.factor
+  int64_t backoff_ms = 15'000;  // log.cleaner.backoff.ms
+};
+
 struct CleanerStats {
   int logs_cleaned = 0;
+  double map_utilization = 0;  // of the last log cleaned
   int64_t records_read = 0;
   int64_t records_retained = 0;
   int64_t bytes_read = 0;
@@ -42,8 +57,7 @@ struct CleanerStats {
 class LogCleaner {
  public:
   using LogsFn = std::function<std::vector<std::shared_ptr<PartitionLog>>()>;
-  LogCleaner(LogsFn logs, const Clock& clock,
-             int64_t backoff_ms = 15'000);  // log.cleaner.backoff.ms
+  LogCleaner(LogsFn logs, const Clock& clock, const CleanerConfig& config = {});
   ~LogCleaner();
 
   void start();
@@ -59,10 +73,13 @@ class LogCleaner {
   int64_t first_dirty_offset(const PartitionLog& log) const;
   int64_t first_uncleanable_offset(const PartitionLog& log) const;
   Result<void> write_checkpoint(const PartitionLog& log);
+  SkimpyOffsetMap& offset_map();  // allocated at the first cleaning
 
   LogsFn logs_;
   const Clock& clock_;
-  int64_t backoff_ms_;
+  CleanerConfig config_;
+  std::unique_ptr<SkimpyOffsetMap> map_;  // used by clean() only
+  int32_t max_map_entries_ = 0;
   mutable std::mutex mu_;
   std::map<fs::path, int64_t> first_dirty_;  // by partition directory
   std::condition_variable cv_;

@@ -28,7 +28,7 @@ LogManager::LogManager(const LogManagerConfig& config)
     : config_(config),
       scheduler_(*config.clock, config.start_scheduler_thread),
       cleaner_(std::make_unique<LogCleaner>([this] { return all_logs(); }, *config.clock,
-                                            config.cleaner_backoff_ms)) {}
+                                            config.cleaner)) {}
 
 LogManager::~LogManager() {
   if (!shut_down_) (void)shutdown();

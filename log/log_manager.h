@@ -38,8 +38,8 @@ struct LogManagerConfig {
   int64_t flush_start_offset_checkpoint_interval_ms = 60'000;
   int64_t high_watermark_checkpoint_interval_ms =
       5'000;                            // replica.high.watermark.checkpoint.interval.ms
-  bool cleaner_enable = true;           // log.cleaner.enable
-  int64_t cleaner_backoff_ms = 15'000;  // log.cleaner.backoff.ms
+  bool cleaner_enable = true;  // log.cleaner.enable
+  CleanerConfig cleaner;       // log.cleaner.{dedupe.buffer.size,threads,io.buffer.load.factor,...}
   const Clock* clock = &SystemClock::instance();
   // false: no background threads; tests drive thread_scheduler().run_due() and
   // cleaner().clean_once().

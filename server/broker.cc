@@ -90,6 +90,11 @@ bool Broker::start(std::string* error) {
       config_.get_long("log.flush.start.offset.checkpoint.interval.ms");
   log_config.high_watermark_checkpoint_interval_ms =
       config_.get_long("replica.high.watermark.checkpoint.interval.ms");
+  log_config.cleaner_enable = config_.get_bool("log.cleaner.enable");
+  log_config.cleaner = {config_.get_long("log.cleaner.dedupe.buffer.size"),
+                        config_.get_int("log.cleaner.threads"),
+                        config_.get_double("log.cleaner.io.buffer.load.factor"),
+                        config_.get_long("log.cleaner.backoff.ms")};
   auto logs = log::LogManager::open(log_config);
   if (!logs.ok()) {
     *error = "cannot load the logs in " + config_.get("log.dirs").value_or(dirs.front()) + ": " +

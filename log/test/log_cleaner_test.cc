@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <random>
 
 #include "log/checkpoint_file.h"
 #include "log/segment_name.h"
@@ -165,6 +166,85 @@ TEST(LogCleanerTest, ReopenAfterCleaningFindsTheSameLog) {
   EXPECT_EQ(f.log->log_end_offset(), end);
   EXPECT_EQ(f.contents(), c);
   EXPECT_EQ(f.log->load_report().bytes_cut(), 0);
+}
+
+TEST(SkimpyOffsetMapTest, PutGetOverwriteAndClear) {
+  SkimpyOffsetMap map(100 * SkimpyOffsetMap::kBytesPerEntry);
+  EXPECT_EQ(map.slots(), 100);
+  auto key = [](int i) {
+    std::string k = cat("key-", i);
+    return Bytes(k.begin(), k.end());
+  };
+  for (int i = 0; i < 90; ++i) map.put(key(i), i);  // load factor 0.9: probing collisions
+  EXPECT_EQ(map.size(), 90);
+  EXPECT_EQ(map.latest_offset(), 89);
+  for (int i = 0; i < 90; ++i) EXPECT_EQ(map.get(key(i)), i) << i;
+  EXPECT_EQ(map.get(key(1000)), -1);
+  map.put(key(7), 500);  // an existing key: overwritten, no new entry
+  EXPECT_EQ(map.size(), 90);
+  EXPECT_EQ(map.get(key(7)), 500);
+  EXPECT_EQ(map.latest_offset(), 500);
+  map.clear();
+  EXPECT_EQ(map.size(), 0);
+  EXPECT_EQ(map.latest_offset(), -1);
+  EXPECT_EQ(map.get(key(7)), -1);
+  // A full map still answers (Kafka bounds the probing of a lookup).
+  SkimpyOffsetMap tiny(3 * SkimpyOffsetMap::kBytesPerEntry);
+  for (int i = 0; i < 3; ++i) tiny.put(key(i), i);
+  EXPECT_EQ(tiny.get(key(2)), 2);
+  EXPECT_EQ(tiny.get(key(3)), -1);
+}
+
+// A dedupe buffer too small for the dirty section's keys: every cleaning stops at the last
+// offset that fit and the next one continues from there; the end result is the same log as
+// one cleaning with a big enough map.
+TEST(LogCleanerTest, SmallDedupeBufferCleansInSeveralPassesToTheSameResult) {
+  Fixture full_log, small_log;
+  std::mt19937 rng(42);
+  for (int i = 0; i < 400; ++i) {
+    std::string key = cat("key", static_cast<int64_t>(rng() % 60));
+    std::optional<std::string> value;
+    if (rng() % 10 != 0) value = cat("v", i);  // one in ten is a tombstone
+    full_log.put(key, value);
+    small_log.put(key, value);
+  }
+  for (Fixture* f : {&full_log, &small_log}) {
+    f->log->update_high_watermark(f->log->log_end_offset());
+  }
+  ASSERT_GT(full_log.log->num_segments(), 10);
+  const auto before = full_log.contents();
+
+  LogCleaner big([&] { return std::vector<std::shared_ptr<PartitionLog>>{full_log.log}; },
+                 full_log.clock);
+  auto one = big.clean(*full_log.log);
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(big.dirty_ratio(*full_log.log), 0.0);
+  const auto expected = full_log.contents();
+  EXPECT_LT(expected.size(), before.size() / 2);
+
+  CleanerConfig tiny;
+  tiny.dedupe_buffer_size = 10 * SkimpyOffsetMap::kBytesPerEntry;  // 10 slots, 9 keys a pass
+  LogCleaner small([&] { return std::vector<std::shared_ptr<PartitionLog>>{small_log.log}; },
+                   small_log.clock, tiny);
+  int passes = 0;
+  int64_t checkpoint = -1;
+  while (small.dirty_ratio(*small_log.log) > 0.0 && passes < 200) {
+    auto s = small.clean(*small_log.log);
+    ASSERT_TRUE(s.ok());
+    ++passes;
+    auto cp = read_offset_checkpoint(small_log.tmp.path() / kCleanerOffsetCheckpoint);
+    ASSERT_TRUE(cp.ok());
+    int64_t next = cp->at({"compacted", 0});
+    EXPECT_GT(next, checkpoint) << "pass " << passes << " made no progress";
+    checkpoint = next;
+    // Every pass keeps the log readable and every offset it had that a full cleaning keeps.
+    auto now = small_log.contents();
+    for (const auto& [o, kv] : expected) EXPECT_EQ(now.at(o), kv) << "pass " << passes;
+  }
+  EXPECT_GE(passes, 5);
+  EXPECT_LT(passes, 200);
+  EXPECT_EQ(small_log.contents(), expected);
+  EXPECT_EQ(small_log.log->log_end_offset(), full_log.log->log_end_offset());
 }
 
 }  // namespace
