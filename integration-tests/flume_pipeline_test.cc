@@ -161,6 +161,8 @@ TEST_F(FlumePipeline, SeedConfigWithOldKeysDeliversEveryEventToTheConsoleConsume
     EXPECT_TRUE(contains(log, std::string(key) + " is deprecated")) << key;
   }
   EXPECT_TRUE(contains(log, "\tacks = 1\n")) << tail_file(agent_log());
+  // Flume 1.11's KafkaSink runs the kafka-clients 2.7.2 producer (Produce v8, record batches).
+  EXPECT_TRUE(contains(log, "Kafka version: 2.7.2")) << tail_file(agent_log());
 }
 
 TEST_F(FlumePipeline, CurrentKeysCarry100000EventsNoneLost) {

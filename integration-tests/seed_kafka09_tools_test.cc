@@ -65,8 +65,9 @@ class SeedKafka09Tools : public ::testing::Test {
     CommandResult r = wrapper("0.9", "kafka-console-producer.sh", args,
                               {.stdin_data = joined(lines), .timeout = 60s});
     ASSERT_TRUE(r.ok()) << r.describe();
-    // A failed send shows only in what the 0.9 producer logs to stderr: it must be clean.
-    EXPECT_EQ(r.err, "") << r.describe();
+    // A failed send shows only in what the 0.9 producer logs to stderr ("ERROR Error when
+    // sending message to topic ..."); warnings (a topic's leader not known yet) may appear.
+    EXPECT_EQ(r.err.find("ERROR"), std::string::npos) << r.describe();
   }
 
   std::unique_ptr<Broker> broker_;
