@@ -6,8 +6,9 @@
 #   bin/kafka-run-class.sh kafka.tools.ConsoleProducer --broker-list localhost:9092 --topic test
 #
 # Environment:
-#   FJORD_KAFKA_VERSION  which tools: 2.8 (default: still accepts --zookeeper and --broker-list),
-#                        3.9 or 4.1 (--bootstrap-server only), 0.9 (the seed's kafka_2.10-0.9.0.1)
+#   FJORD_KAFKA_VERSION  which tools: 2.8 (default: kafka-topics still takes --zookeeper, the
+#                        producer --broker-list), 3.9, 4.1 (--bootstrap-server only), or 0.9
+#                        (kafka_2.10-0.9.0.1, the version of the seed document)
 #   KAFKA_HEAP_OPTS, KAFKA_JVM_PERFORMANCE_OPTS, KAFKA_OPTS, KAFKA_LOG4J_OPTS, JAVA_HOME
 #                        as for Kafka's scripts
 #   FJORD_JARS_DIR       the jar cache (default <repo>/.cache/jars)
