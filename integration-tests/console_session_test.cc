@@ -5,8 +5,8 @@
 // producer come out of the consumer. With the Kafka 2.8 tools (--broker-list, the default of
 // FJORD_KAFKA_VERSION) and the 3.9 and 4.1 tools (--bootstrap-server). A fresh broker of the
 // target (FJORD_TEST_TARGET) per tool version, as a new user starts one. Also here: the version
-// switch itself, and bin/kafka-server-start.sh / kafka-server-stop.sh starting and stopping
-// Fjord (Fjord only: those scripts start Fjord, never Kafka).
+// switch itself, bin/kafka-server-start.sh / kafka-server-stop.sh starting and stopping
+// Fjord (Fjord only: those scripts start Fjord, never Kafka), and the ZooKeeper scripts.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -247,6 +247,36 @@ TEST_F(ServerStartScript, DaemonThenServerStop) {
       run_command({(source_dir() / "bin/kafka-server-stop.sh").string()}, {.env = env()});
   EXPECT_EQ(again.exit_code, 1) << again.describe();
   EXPECT_TRUE(contains(again.err, "No kafka server to stop")) << again.describe();
+}
+
+// bin/zookeeper-server-start.sh and bin/zookeeper-shell.sh: the ZooKeeper of the Kafka bundle,
+// for the seed's cluster (no broker involved).
+TEST(ZooKeeperScripts, ServerStartsAndTheShellWritesAndReadsAZnode) {
+  TempDir dir("fjord-zk-scripts");
+  const uint16_t port = free_port();
+  write_file(dir / "zookeeper.properties",
+             "dataDir=" + (dir / "zk").string() + "\nclientPort=" + std::to_string(port) +
+                 "\nmaxClientCnxns=0\nadmin.enableServer=false\n");
+  Process zk = Process::spawn(
+      {.argv = {(source_dir() / "bin/zookeeper-server-start.sh").string(),
+                (dir / "zookeeper.properties").string()},
+       .env = {{"FJORD_KAFKA_VERSION", ""}},
+       .log_file = dir / "zookeeper.out"});
+  ASSERT_TRUE(wait_for([&] { return port_accepts(port) || !zk.running(); }, 60s));
+  ASSERT_TRUE(zk.running()) << tail_file(dir / "zookeeper.out");
+  const std::string server = "127.0.0.1:" + std::to_string(port);
+
+  CommandResult created =
+      wrapper("zookeeper-shell.sh", {server, "create", "/fjord", "hello"}, "");
+  ASSERT_TRUE(created.ok()) << created.describe();
+  EXPECT_TRUE(contains(created.out + created.err, "Created /fjord")) << created.describe();
+  CommandResult got = wrapper("zookeeper-shell.sh", {server, "get", "/fjord"}, "3.9");
+  ASSERT_TRUE(got.ok()) << got.describe();
+  EXPECT_TRUE(contains(got.out, "\nhello\n")) << got.describe();
+
+  CommandResult v41 = wrapper("zookeeper-shell.sh", {server, "ls", "/"}, "4.1");
+  EXPECT_EQ(v41.exit_code, 1) << v41.describe();
+  EXPECT_TRUE(contains(v41.err, "ships no ZooKeeper")) << v41.describe();
 }
 
 }  // namespace
