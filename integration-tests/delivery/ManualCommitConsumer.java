@@ -47,8 +47,9 @@ public class ManualCommitConsumer {
     props.put("enable.auto.commit", "false");
     props.put("auto.offset.reset", "earliest");
     props.put("max.poll.records", "10");
-    // A killed member leaves the group after this long, so a restarted one is not kept waiting.
-    props.put("session.timeout.ms", "6000");
+    // A killed member leaves the group after this long (the default 45 s would keep the
+    // restarted one waiting; 10 s leaves room for a slow, busy test machine).
+    props.put("session.timeout.ms", "10000");
     props.put("heartbeat.interval.ms", "1000");
     props.put("key.deserializer", StringDeserializer.class.getName());
     props.put("value.deserializer", StringDeserializer.class.getName());
