@@ -592,7 +592,10 @@ FIGURES = [
     ("Start-up to serving, 1,000 partitions", "startup_many", "seconds", "s", 1, ("max", 0.1)),
     ("Clean shutdown (SIGTERM), 1,000 partitions", "shutdown_many", "seconds", "s", 1, None),
     ("Broker CPU, produce 1 KiB 6 partitions none", "produce_1k_6p_none", "broker_cpu_seconds", "s", 1, None),
+    ("Client CPU (fjord-loadgen), produce 1 KiB 6 partitions none", "produce_1k_6p_none", "client_cpu_seconds", "s", 1, None),
+    ("Broker CPU, produce 100 B acks=all", "produce_100b_acks_all_6p", "broker_cpu_seconds", "s", 1, None),
     ("Broker CPU, consume 2 GiB", "consume_1k_6p", "broker_cpu_seconds", "s", 1, None),
+    ("Broker CPU, consume 2 GiB (ConsumerPerformance)", "java_consume_1k_6p", "broker_cpu_seconds", "s", 1, None),
 ]
 
 
@@ -724,6 +727,21 @@ def check(out):
     return problems
 
 
+def rerender(out):
+    data = json.loads((out / "results.json").read_text())
+    a = argparse.Namespace(profile=data["profile"], kafka_heap=data["kafka_heap"])
+    bench = Bench.__new__(Bench)
+    bench.args, bench.prof, bench.raw = a, data["settings"], data["raw"]
+    bench.latency_rate, bench.work = data["latency_rate"], out / "work"
+    rows = summarise(bench)
+    data["summary"] = rows
+    (out / "results.json").write_text(json.dumps(data, indent=1))
+    draw_latency(bench, out)
+    write_report(bench, data["reps"], rows, out, data["started"], data["machine"])
+    print((out / "report.md").read_text())
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--smoke", action="store_true", help="tiny counts, 1 repetition, self-check")
@@ -732,7 +750,11 @@ def main():
     ap.add_argument("--out", type=Path, help="results folder (default bench-results/<time>)")
     ap.add_argument("--kafka-heap", default=KAFKA_HEAP_DEFAULT, help="Kafka -Xmx/-Xms (1G)")
     ap.add_argument("--latency-rate", type=int, help="fixed rate for workload 2 (msg/s)")
+    ap.add_argument("--report-only", type=Path, metavar="DIR",
+                    help="rewrite DIR/report.md and latency.png from DIR/results.json")
     a = ap.parse_args()
+    if a.report_only:
+        return rerender(a.report_only.resolve())
     a.profile = "smoke" if a.smoke else "full"
     a.build_dir = a.build_dir.resolve()
     prof = PROFILES[a.profile]

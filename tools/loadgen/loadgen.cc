@@ -15,6 +15,7 @@
 // (default: one second's worth) are left out of the distribution, which is printed as
 // p50/p99/p99.9/max plus a percentile curve ("curve": [[percentile, ms], ...]) for charts.
 #include <librdkafka/rdkafka.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -61,6 +62,14 @@ void signal_ready(bool ok) {
   consumer_ready = true;
   consumer_failed = !ok;
   ready_cv.notify_all();
+}
+
+// CPU seconds (user + system) this process has used so far: the client's share of the machine.
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 int64_t now_ns() {
@@ -142,9 +151,9 @@ int produce(const Options& o) {
   double secs = std::chrono::duration<double>(Clock::now() - start).count();
   std::printf(
       "{\"mode\":\"produce\",\"messages\":%ld,\"delivered\":%ld,\"failed\":%ld,\"size\":%d,"
-      "\"seconds\":%.3f,\"msgs_per_sec\":%.0f,\"mb_per_sec\":%.2f}\n",
+      "\"seconds\":%.3f,\"msgs_per_sec\":%.0f,\"mb_per_sec\":%.2f,\"client_cpu_seconds\":%.3f}\n",
       o.messages, delivered.load(), failed.load(), o.size, secs, delivered.load() / secs,
-      delivered.load() * double(o.size) / secs / 1e6);
+      delivered.load() * double(o.size) / secs / 1e6, cpu_seconds());
   rd_kafka_destroy(rk);
   return failed.load() == 0 ? 0 : 1;
 }
@@ -256,7 +265,7 @@ int consume(const Options& o, bool latency) {
     }
     std::printf("]");
   }
-  std::printf("}\n");
+  std::printf(",\"client_cpu_seconds\":%.3f}\n", cpu_seconds());
   rd_kafka_consumer_close(rk);
   rd_kafka_destroy(rk);
   return got == o.messages ? 0 : 1;
