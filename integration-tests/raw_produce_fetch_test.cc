@@ -1,10 +1,14 @@
 // Produce and Fetch details over raw sockets, compared with Kafka 3.9: old consumers' Fetch
 // v0-v3 get the records down-converted to magic 0/1; DeleteRecords moves the log start offset;
-// the aborted_transactions field is null or an empty array exactly where Kafka puts them.
+// Produce v8+ answers a rejected record with record_errors and error_message as Kafka's
+// LogValidator words them; the aborted_transactions field is null or an empty array exactly
+// where Kafka puts them.
 // Requests are built with the generated codecs and RecordBatchBuilder, never by hand.
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,8 +39,8 @@ struct Rec {
   int64_t timestamp = 0;
 };
 
-Bytes batch_of(const std::vector<Rec>& records) {
-  RecordBatchBuilder builder;
+Bytes batch_of(const std::vector<Rec>& records, const BatchOptions& options = {}) {
+  RecordBatchBuilder builder(options);
   for (const Rec& r : records) {
     std::optional<ByteView> key;
     if (r.key) key = as_bytes(*r.key);
@@ -56,6 +60,14 @@ class RawProduceFetch : public ::testing::Test {
     create_topic(broker_->bootstrap(), "old-fetch", 1);
     create_topic(broker_->bootstrap(), "delete-records", 1);
     create_topic(broker_->bootstrap(), "isolation", 1);
+    create_topic(broker_->bootstrap(), "compacted", 1, {{"cleanup.policy", "compact"}});
+    create_topic(broker_->bootstrap(), "bounded-ts", 1,
+                 {{"message.timestamp.before.max.ms", "3600000"},
+                  {"message.timestamp.after.max.ms", "3600000"}});
+    create_topic(broker_->bootstrap(), "difference-ts", 1,
+                 {{"message.timestamp.difference.max.ms", "3600000"}});
+    create_topic(broker_->bootstrap(), "append-time", 1,
+                 {{"message.timestamp.type", "LogAppendTime"}});
   }
   static void TearDownTestSuite() {
     delete broker_;
@@ -204,6 +216,107 @@ TEST_F(RawProduceFetch, DeleteRecordsMovesTheLogStartOffset) {
   auto to_hw = delete_to(-1);  // -1: the high watermark
   EXPECT_EQ(to_hw.error_code, 0);
   EXPECT_EQ(to_hw.low_watermark, 4);
+}
+
+TEST_F(RawProduceFetch, CompactedTopicRejectsRecordsWithoutKeys) {
+  const int64_t ts = now_ms();
+  for (int16_t version : {8, 9}) {
+    SCOPED_TRACE("Produce v" + std::to_string(version));
+    auto r = produce("compacted",
+                     batch_of({{"a", "1", ts}, {std::nullopt, "2", ts}, {"c", "3", ts},
+                               {std::nullopt, "4", ts}}),
+                     version);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->error_code, static_cast<int16_t>(ErrorCode::kInvalidRecord));
+    EXPECT_EQ(r->base_offset, -1);
+    EXPECT_EQ(r->log_append_time_ms, -1);
+    EXPECT_EQ(r->log_start_offset, 0);
+    const std::string why =
+        "Compacted topic cannot accept message without key in topic partition compacted-0";
+    ASSERT_EQ(r->record_errors.size(), 2u);
+    EXPECT_EQ(r->record_errors[0].batch_index, 1);
+    EXPECT_EQ(r->record_errors[0].batch_index_error_message, why);
+    EXPECT_EQ(r->record_errors[1].batch_index, 3);
+    EXPECT_EQ(r->record_errors[1].batch_index_error_message, why);
+    EXPECT_EQ(r->error_message,
+              "One or more records have been rejected due to 2 record errors in total, and only "
+              "showing the first three errors at most: [RecordError(batchIndex=1, message='" +
+                  why + "'), RecordError(batchIndex=3, message='" + why + "')]");
+  }
+  // Nothing of the rejected batches was appended; keyed records still are.
+  auto ok = produce("compacted", batch_of({{"k", "v", ts}}));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->error_code, 0);
+  EXPECT_EQ(ok->base_offset, 0);
+  EXPECT_FALSE(ok->error_message.has_value());
+  EXPECT_TRUE(ok->record_errors.empty());
+}
+
+// Records 1 and 2 lie two hours before and after now; the topic allows one hour either way.
+void expect_timestamp_rejections(const msg::ProduceResponse::PartitionProduceResponse& r,
+                                 int64_t ts) {
+  EXPECT_EQ(r.error_code, static_cast<int16_t>(ErrorCode::kInvalidTimestamp));
+  EXPECT_EQ(r.base_offset, -1);
+  EXPECT_EQ(r.log_start_offset, 0);
+  EXPECT_EQ(r.error_message, "One or more records have been rejected due to invalid timestamp");
+  ASSERT_EQ(r.record_errors.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    const int64_t bad = i == 0 ? ts - 7'200'000 : ts + 7'200'000;
+    EXPECT_EQ(r.record_errors[i].batch_index, static_cast<int32_t>(i + 1));
+    const std::string prefix = "Timestamp " + std::to_string(bad) + " of message with offset " +
+                               std::to_string(i + 1) +
+                               " is out of range. The timestamp should be within [";
+    const std::string& m = r.record_errors[i].batch_index_error_message.value_or("");
+    EXPECT_EQ(m.substr(0, prefix.size()), prefix) << m;
+    // "[now - 3600000, now + 3600000]" with the broker's now, close to ours.
+    int64_t low = 0, high = 0;
+    ASSERT_EQ(std::sscanf(m.c_str() + std::min(prefix.size(), m.size()), "%ld, %ld]", &low, &high),
+              2)
+        << m;
+    EXPECT_EQ(high - low, 7'200'000);
+    EXPECT_LT(std::abs(low + 3'600'000 - ts), 600'000);
+  }
+}
+
+TEST_F(RawProduceFetch, TimestampsOutsideBeforeAndAfterMaxAreRejected) {
+  const int64_t ts = now_ms();
+  auto r = produce("bounded-ts", batch_of({{std::nullopt, "now", ts},
+                                           {std::nullopt, "early", ts - 7'200'000},
+                                           {std::nullopt, "late", ts + 7'200'000}}));
+  ASSERT_TRUE(r);
+  expect_timestamp_rejections(*r, ts);
+  auto ok = produce("bounded-ts", batch_of({{std::nullopt, "now", ts}}));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->error_code, 0);
+  EXPECT_EQ(ok->base_offset, 0);
+}
+
+TEST_F(RawProduceFetch, TimestampDifferenceMaxStillApplies) {
+  const int64_t ts = now_ms();
+  auto r = produce("difference-ts", batch_of({{std::nullopt, "now", ts},
+                                              {std::nullopt, "early", ts - 7'200'000},
+                                              {std::nullopt, "late", ts + 7'200'000}}));
+  ASSERT_TRUE(r);
+  expect_timestamp_rejections(*r, ts);
+}
+
+TEST_F(RawProduceFetch, ProducersMayNotSendLogAppendTime) {
+  const int64_t ts = now_ms();
+  BatchOptions options;
+  options.timestamp_type = TimestampType::kLogAppendTime;
+  auto r = produce("append-time", batch_of({{"key", "value", ts}}, options));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->error_code, static_cast<int16_t>(ErrorCode::kInvalidTimestamp));
+  EXPECT_EQ(r->error_message, "One or more records have been rejected due to invalid timestamp");
+  ASSERT_EQ(r->record_errors.size(), 1u);
+  EXPECT_EQ(r->record_errors[0].batch_index, 0);
+  const std::string m = r->record_errors[0].batch_index_error_message.value_or("");
+  EXPECT_EQ(m.rfind("Invalid timestamp type in message DefaultRecord(offset=0, timestamp=", 0), 0u)
+      << m;
+  const std::string tail =
+      ", key=3 bytes, value=5 bytes). Producer should not set timestamp type to LogAppendTime.";
+  ASSERT_GE(m.size(), tail.size());
+  EXPECT_EQ(m.substr(m.size() - tail.size()), tail);
 }
 
 }  // namespace

@@ -60,6 +60,12 @@ Result<void> LogConfig::set(std::string_view key, std::string_view value) {
     ok = parse_number(value, flush_messages);
   else if (key == "flush.ms")
     ok = parse_number(value, flush_ms);
+  else if (key == "message.timestamp.difference.max.ms")
+    ok = parse_number(value, timestamp_difference_max_ms) && timestamp_difference_max_ms >= 0;
+  else if (key == "message.timestamp.before.max.ms")
+    ok = parse_number(value, timestamp_before_max_ms) && timestamp_before_max_ms >= 0;
+  else if (key == "message.timestamp.after.max.ms")
+    ok = parse_number(value, timestamp_after_max_ms) && timestamp_after_max_ms >= 0;
   else if (key == "file.delete.delay.ms")
     ok = parse_number(value, file_delete_delay_ms);
   else if (key == "preallocate")

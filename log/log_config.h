@@ -34,10 +34,24 @@ struct LogConfig {
   int64_t flush_ms = kNoLimit;                                // flush.ms
   int64_t file_delete_delay_ms = 60'000;                      // file.delete.delay.ms
   TimestampType timestamp_type = TimestampType::kCreateTime;  // message.timestamp.type
+  int64_t timestamp_difference_max_ms = kNoLimit;  // message.timestamp.difference.max.ms
+  int64_t timestamp_before_max_ms = kNoLimit;      // message.timestamp.before.max.ms
+  int64_t timestamp_after_max_ms = kNoLimit;       // message.timestamp.after.max.ms
   bool preallocate = false;                                   // preallocate (accepted, not used)
 
   // Sets one topic-level key; INVALID_CONFIG for an unknown key or a bad value.
   Result<void> set(std::string_view key, std::string_view value);
+
+  // How far a CreateTime record's timestamp may lie before / after the broker's clock: the
+  // before/after key when set, else the deprecated difference key (Kafka 3.9's LogConfig).
+  int64_t effective_timestamp_before_max_ms() const {
+    return timestamp_before_max_ms != kNoLimit ? timestamp_before_max_ms
+                                               : timestamp_difference_max_ms;
+  }
+  int64_t effective_timestamp_after_max_ms() const {
+    return timestamp_after_max_ms != kNoLimit ? timestamp_after_max_ms
+                                              : timestamp_difference_max_ms;
+  }
 };
 
 }  // namespace fjord::log

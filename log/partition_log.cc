@@ -131,10 +131,72 @@ ErrorCode for_each_batch(std::span<uint8_t> batches, F&& f) {
   return ErrorCode::kNone;
 }
 
+// Java's long arithmetic wraps; Kafka's messages show the wrapped values.
+int64_t wrapping_sub(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
+int64_t wrapping_add(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+
+bool record_checks_needed(const RecordBatchView& batch, const LogConfig& cfg) {
+  return cfg.cleanup_compact || batch.timestamp_type() == TimestampType::kLogAppendTime ||
+         (cfg.timestamp_type == TimestampType::kCreateTime &&
+          (cfg.effective_timestamp_before_max_ms() != LogConfig::kNoLimit ||
+           cfg.effective_timestamp_after_max_ms() != LogConfig::kNoLimit));
+}
+
+// Kafka's LogValidator.validateRecord (key, then timestamp) for every record of a produced
+// batch; the code is INVALID_TIMESTAMP when any timestamp failed, else INVALID_RECORD.
+ErrorCode check_records(const RecordBatchView& batch, const LogConfig& cfg,
+                        const TopicPartition& tp, int64_t now,
+                        std::vector<RecordRejection>* rejections) {
+  auto reader = batch.records(scratch());
+  if (!reader) return ErrorCode::kCorruptMessage;  // validate_records passed: not reached
+  const int64_t before = cfg.effective_timestamp_before_max_ms();
+  const int64_t after = cfg.effective_timestamp_after_max_ms();
+  bool any = false;
+  bool timestamp_error = false;
+  int32_t index = 0;
+  auto reject = [&](std::string message) {
+    any = true;
+    if (rejections) rejections->push_back({index, std::move(message)});
+  };
+  Record record;
+  for (; reader->next(record); ++index) {
+    if (cfg.cleanup_compact && !record.key) {
+      reject("Compacted topic cannot accept message without key in topic partition " +
+             tp.topic + "-" + std::to_string(tp.partition));
+      continue;
+    }
+    if (cfg.timestamp_type == TimestampType::kCreateTime && record.timestamp != kNoTimestamp) {
+      int64_t diff = wrapping_sub(now, record.timestamp);
+      if (diff > before || wrapping_sub(0, diff) > after) {
+        timestamp_error = true;
+        reject("Timestamp " + std::to_string(record.timestamp) + " of message with offset " +
+               std::to_string(record.offset) +
+               " is out of range. The timestamp should be within [" +
+               std::to_string(wrapping_sub(now, before)) + ", " +
+               std::to_string(wrapping_add(now, after)) + "]");
+      }
+    } else if (batch.timestamp_type() == TimestampType::kLogAppendTime) {
+      timestamp_error = true;
+      reject("Invalid timestamp type in message DefaultRecord(offset=" +
+             std::to_string(record.offset) + ", timestamp=" + std::to_string(record.timestamp) +
+             ", key=" + std::to_string(record.key ? record.key->size() : 0) +
+             " bytes, value=" + std::to_string(record.value ? record.value->size() : 0) +
+             " bytes). Producer should not set timestamp type to LogAppendTime.");
+    }
+  }
+  if (!any) return ErrorCode::kNone;
+  return timestamp_error ? ErrorCode::kInvalidTimestamp : ErrorCode::kInvalidRecord;
+}
+
 }  // namespace
 
 Result<AppendInfo> PartitionLog::append_as_leader(std::span<uint8_t> batches,
-                                                  int32_t leader_epoch, bool defer_flush) {
+                                                  int32_t leader_epoch, bool defer_flush,
+                                                  std::vector<RecordRejection>* record_errors) {
   LogConfig cfg = config();
   AppendInfo info;
   bool flush_now = false;
@@ -152,6 +214,9 @@ Result<AppendInfo> PartitionLog::append_as_leader(std::span<uint8_t> batches,
       if (RecordError re = view->validate_records(scratch(), {.contiguous_offsets = true});
           re != RecordError::kNone) {
         return to_error_code(re);
+      }
+      if (record_checks_needed(*view, cfg)) {
+        return check_records(*view, cfg, tp_, clock_->now_ms(), record_errors);
       }
       return ErrorCode::kNone;
     });

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "log/clock.h"
@@ -52,6 +53,13 @@ struct AppendInfo {
   // is acknowledged; set only by append_as_leader(..., defer_flush = true), whose caller then
   // runs flush(last_offset + 1) off its event loop.
   bool flush_needed = false;
+};
+
+// A record the produce validation rejected: Kafka's ProduceResponse.RecordError (the record's
+// index in its batch and LogValidator's message).
+struct RecordRejection {
+  int32_t batch_index = 0;
+  std::string message;
 };
 
 struct LogReadResult {
@@ -116,10 +124,15 @@ class PartitionLog {
   // offsets (Kafka's DUPLICATE_SEQUENCE handling: error NONE).
   // Errors: CORRUPT_MESSAGE, INVALID_RECORD, MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE,
   // INVALID_PRODUCER_EPOCH, OUT_OF_ORDER_SEQUENCE_NUMBER, KAFKA_STORAGE_ERROR.
+  // Records are checked as Kafka's LogValidator does: a compacted topic needs keys
+  // (INVALID_RECORD), a CreateTime timestamp must lie within message.timestamp.before.max.ms /
+  // after.max.ms of now and a producer may not send LogAppendTime (INVALID_TIMESTAMP); the
+  // rejected records of the first failing batch go to *record_errors when given.
   // When the flush policy is reached the append fsyncs before it returns, unless defer_flush:
   // then info.flush_needed tells the caller to flush (the broker does it on its blocking pool).
   Result<AppendInfo> append_as_leader(std::span<uint8_t> batches, int32_t leader_epoch,
-                                      bool defer_flush = false);
+                                      bool defer_flush = false,
+                                      std::vector<RecordRejection>* record_errors = nullptr);
   // Replication: offsets and epochs come with the batches; they must increase and start at
   // or above the log end offset (OFFSET_OUT_OF_RANGE otherwise).
   Result<AppendInfo> append_as_follower(std::span<uint8_t> batches);

@@ -56,6 +56,7 @@ constexpr ConfigDef kDefs[] = {
     {"log.index.size.max.bytes", T::kInt, "10485760", false},
     {"log.message.timestamp.after.max.ms", T::kLong, kLongMax, false},
     {"log.message.timestamp.before.max.ms", T::kLong, kLongMax, false},
+    {"log.message.timestamp.difference.max.ms", T::kLong, kLongMax, false},
     {"log.message.timestamp.type", T::kString, "CreateTime", false},
     {"log.preallocate", T::kBoolean, "false", false},
     {"log.retention.bytes", T::kLong, "-1", false},

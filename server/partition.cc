@@ -2,9 +2,11 @@
 
 namespace fjord {
 
-Result<log::AppendInfo> Partition::append_as_leader(std::span<uint8_t> batches,
-                                                    bool defer_flush) {
-  Result<log::AppendInfo> info = log_->append_as_leader(batches, leader_epoch_, defer_flush);
+Result<log::AppendInfo> Partition::append_as_leader(
+    std::span<uint8_t> batches, bool defer_flush,
+    std::vector<log::RecordRejection>* record_errors) {
+  Result<log::AppendInfo> info =
+      log_->append_as_leader(batches, leader_epoch_, defer_flush, record_errors);
   if (!info.ok()) return info;
   if (!info->flush_needed) advance_high_watermark(log_->log_end_offset());
   return info;

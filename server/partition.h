@@ -32,7 +32,11 @@ class Partition {
   // then info.flush_needed is set, the high watermark waits, and the caller runs
   // complete_flush(info) off its event loop (BlockingPool) before it acknowledges the append.
   // Either way consumers see the records only once they are on disk, as with Kafka.
-  Result<log::AppendInfo> append_as_leader(std::span<uint8_t> batches, bool defer_flush = false);
+  // Records rejected by the validation (log::PartitionLog::append_as_leader) go to
+  // *record_errors.
+  Result<log::AppendInfo> append_as_leader(
+      std::span<uint8_t> batches, bool defer_flush = false,
+      std::vector<log::RecordRejection>* record_errors = nullptr);
   // The deferred part of an append: fsync up to it, then advance the high watermark.
   Result<void> complete_flush(const log::AppendInfo& info);
 

@@ -18,6 +18,7 @@ constexpr TopicConfigSynonym kSynonyms[] = {
     {"max.message.bytes", "message.max.bytes"},
     {"message.timestamp.after.max.ms", "log.message.timestamp.after.max.ms"},
     {"message.timestamp.before.max.ms", "log.message.timestamp.before.max.ms"},
+    {"message.timestamp.difference.max.ms", "log.message.timestamp.difference.max.ms"},
     {"message.timestamp.type", "log.message.timestamp.type"},
     {"min.cleanable.dirty.ratio", "log.cleaner.min.cleanable.ratio"},
     {"min.compaction.lag.ms", "log.cleaner.min.compaction.lag.ms"},

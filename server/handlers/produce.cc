@@ -18,10 +18,45 @@ using Resp = msg::ProduceResponse;
 
 struct PartitionOutcome {
   ErrorCode error = ErrorCode::kNone;
-  std::string message;
+  std::string message;  // for the log; sent only with record_errors, as Kafka does
   log::AppendInfo info;
   PartitionPtr flush;  // set when the flush policy demands an fsync before the answer
+  std::vector<log::RecordRejection> record_errors;
+  int64_t log_start_offset = -1;  // in a failed answer (Kafka: -1 for the known errors)
 };
+
+// Kafka's LogValidator.processRecordErrors: the exception message sent as error_message.
+std::string record_errors_message(ErrorCode error,
+                                  const std::vector<log::RecordRejection>& errors) {
+  if (error == ErrorCode::kInvalidTimestamp) {
+    return "One or more records have been rejected due to invalid timestamp";
+  }
+  std::string m = "One or more records have been rejected due to " +
+                  std::to_string(errors.size()) +
+                  " record errors in total, and only showing the first three errors at most: [";
+  for (size_t i = 0; i < errors.size() && i < 3; ++i) {
+    if (i > 0) m += ", ";
+    m += "RecordError(batchIndex=" + std::to_string(errors[i].batch_index) + ", message='" +
+         errors[i].message + "')";
+  }
+  return m + "]";
+}
+
+// The errors ReplicaManager.appendToLocalLog answers with an unknown log start offset (-1);
+// any other append failure carries the partition's log start offset.
+bool answers_without_log_start(ErrorCode e) {
+  switch (e) {
+    case ErrorCode::kUnknownTopicOrPartition:
+    case ErrorCode::kNotLeaderOrFollower:
+    case ErrorCode::kMessageTooLarge:
+    case ErrorCode::kRecordListTooLarge:
+    case ErrorCode::kCorruptMessage:
+    case ErrorCode::kKafkaStorageError:
+      return true;
+    default:
+      return false;
+  }
+}
 
 PartitionOutcome append_partition(Broker& broker, const std::string& topic,
                                   const msg::ProduceRequest::PartitionProduceData& data,
@@ -62,9 +97,14 @@ PartitionOutcome append_partition(Broker& broker, const std::string& topic,
     }
     bytes = std::span<uint8_t>(converted.data(), converted.size());
   }
-  Result<log::AppendInfo> info = partition->append_as_leader(bytes, /*defer_flush=*/true);
+  Result<log::AppendInfo> info =
+      partition->append_as_leader(bytes, /*defer_flush=*/true, &out.record_errors);
   if (!info.ok()) {
     out.error = info.error();
+    if (!out.record_errors.empty()) out.message = record_errors_message(out.error, out.record_errors);
+    if (!answers_without_log_start(out.error)) {
+      out.log_start_offset = partition->log().log_start_offset();
+    }
     return out;
   }
   out.info = *info;
@@ -122,8 +162,16 @@ asio::awaitable<Outcome> produce(RequestContext& ctx, msg::ProduceRequest& req) 
         any_error = true;
         pr.base_offset = -1;
         pr.log_append_time_ms = -1;
-        pr.log_start_offset = -1;
-        if (!o.message.empty()) pr.error_message = o.message;
+        pr.log_start_offset = o.log_start_offset;
+        if (!o.record_errors.empty()) {
+          pr.error_message = o.message;
+          for (const log::RecordRejection& r : o.record_errors) {
+            Resp::BatchIndexAndErrorMessage e;
+            e.batch_index = r.batch_index;
+            e.batch_index_error_message = r.message;
+            pr.record_errors.push_back(std::move(e));
+          }
+        }
         if (o.error != ErrorCode::kUnknownTopicOrPartition) {
           spdlog::debug("produce to {}-{} from {} failed: {} {}", topic.name, data.index,
                         ctx.client_id(), error_name(o.error), o.message);
