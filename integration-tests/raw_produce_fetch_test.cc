@@ -319,5 +319,46 @@ TEST_F(RawProduceFetch, ProducersMayNotSendLogAppendTime) {
   EXPECT_EQ(m.substr(m.size() - tail.size()), tail);
 }
 
+// Without transactions: read_uncommitted answers aborted_transactions null, read_committed an
+// empty array (Kafka's FetchDataInfo carries Optional.empty vs. an empty list), with data to
+// return or none; v4 (nullable array) and v12 (compact) alike.
+TEST_F(RawProduceFetch, AbortedTransactionsIsNullOrEmptyAsInKafka) {
+  auto produced = produce("isolation", batch_of({{"a", "1", now_ms()}, {"b", "2", now_ms()}}));
+  ASSERT_TRUE(produced);
+  ASSERT_EQ(produced->error_code, 0);
+  for (int16_t version : {4, 12}) {
+    for (int64_t offset : {0, 2}) {
+      for (int8_t isolation : {0, 1}) {
+        SCOPED_TRACE("Fetch v" + std::to_string(version) + " offset " + std::to_string(offset) +
+                     " isolation " + std::to_string(isolation));
+        auto f = fetch("isolation", offset, version, isolation);
+        ASSERT_NE(f->partition, nullptr);
+        EXPECT_EQ(f->partition->error_code, 0);
+        EXPECT_EQ(f->partition->last_stable_offset, 2);
+        if (isolation == 0) {
+          EXPECT_FALSE(f->partition->aborted_transactions.has_value());
+        } else {
+          ASSERT_TRUE(f->partition->aborted_transactions.has_value());
+          EXPECT_TRUE(f->partition->aborted_transactions->empty());
+        }
+      }
+    }
+    // A failed read has none either way; an unknown partition gets the empty default.
+    for (int8_t isolation : {0, 1}) {
+      auto out_of_range = fetch("isolation", 100, version, isolation);
+      ASSERT_NE(out_of_range->partition, nullptr);
+      EXPECT_EQ(out_of_range->partition->error_code,
+                static_cast<int16_t>(ErrorCode::kOffsetOutOfRange));
+      EXPECT_FALSE(out_of_range->partition->aborted_transactions.has_value());
+      auto unknown = fetch("no-such-topic-for-isolation", 0, version, isolation);
+      ASSERT_NE(unknown->partition, nullptr);
+      EXPECT_EQ(unknown->partition->error_code,
+                static_cast<int16_t>(ErrorCode::kUnknownTopicOrPartition));
+      ASSERT_TRUE(unknown->partition->aborted_transactions.has_value());
+      EXPECT_TRUE(unknown->partition->aborted_transactions->empty());
+    }
+  }
+}
+
 }  // namespace
 }  // namespace fjord::itest

@@ -62,7 +62,13 @@ void read_partition(const Wanted& w, int16_t version, bool read_committed, int32
   out.high_watermark = hw;
   out.last_stable_offset = hw;
   out.log_start_offset = log.log_start_offset();
-  if (read_committed) out.aborted_transactions.emplace();
+  // Kafka: null unless read_committed, then the (here always empty) aborted transactions of
+  // the range read; null again when the read fails. Unknown partitions keep the empty default.
+  if (read_committed) {
+    out.aborted_transactions.emplace();
+  } else {
+    out.aborted_transactions.reset();
+  }
   const bool hard_limit = version <= 2;  // v0-v2: partition_max_bytes is a hard limit
   int32_t max = std::min(w.max_bytes, budget);
   if (max <= 0 && !first_with_data) {
@@ -72,6 +78,7 @@ void read_partition(const Wanted& w, int16_t version, bool read_committed, int32
   auto read = log.read(w.fetch_offset, std::max(max, 0), hw,
                        first_with_data && !hard_limit);
   if (!read.ok()) {
+    out.aborted_transactions.reset();
     out.error_code = static_cast<int16_t>(read.error());
     out.high_watermark = -1;
     out.last_stable_offset = -1;
