@@ -1,5 +1,7 @@
 #include "server/broker_config.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <map>
 #include <set>
@@ -77,6 +79,57 @@ const char* type_name(ConfigType t) {
   }
 }
 
+std::string upper(std::string s) {
+  for (char& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+bool is_ipv4_literal(const std::string& host) {
+  return !host.empty() && host.find_first_not_of("0123456789.") == std::string::npos;
+}
+
+// Kafka's listener checks beyond the syntax (KafkaConfig, CoreUtils.listenerListToEndPoints).
+bool validate_listeners(const std::vector<Listener>& listeners,
+                        const std::vector<Listener>& advertised, const std::string& value,
+                        std::string* error) {
+  for (const Listener& l : listeners) {
+    if (l.security_protocol != "PLAINTEXT") {
+      *error = "listener " + l.name + " uses security protocol " + l.security_protocol +
+               " (listener.security.protocol.map); Fjord serves PLAINTEXT listeners only";
+      return false;
+    }
+  }
+  // Each listener its own port; one IPv4 and one IPv6 address may share one (port 0 picks).
+  for (size_t i = 0; i < listeners.size(); ++i) {
+    for (size_t j = i + 1; j < listeners.size(); ++j) {
+      const Listener& a = listeners[i];
+      const Listener& b = listeners[j];
+      if (a.port == 0 || a.port != b.port) continue;
+      bool v4_and_v6 = (is_ipv4_literal(a.host) && b.host.find(':') != std::string::npos) ||
+                       (is_ipv4_literal(b.host) && a.host.find(':') != std::string::npos);
+      if (!v4_and_v6) {
+        *error = "Each listener must have a different port, listeners: " + value;
+        return false;
+      }
+    }
+  }
+  for (const Listener& adv : advertised) {
+    bool known = std::any_of(listeners.begin(), listeners.end(),
+                             [&](const Listener& l) { return l.name == adv.name; });
+    if (!known) {
+      *error = "advertised.listeners listener names must be equal to or a subset of the ones "
+               "defined in listeners; " + adv.name + " is not in listeners";
+      return false;
+    }
+    if (adv.host == "0.0.0.0") {
+      *error = "advertised.listeners cannot use the nonroutable meta-address 0.0.0.0. Use a "
+               "routable IP address.";
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 std::optional<std::vector<Listener>> parse_listeners(const std::string& value,
@@ -89,7 +142,8 @@ std::optional<std::vector<Listener>> parse_listeners(const std::string& value,
       *error = "listener.security.protocol.map entry '" + entry + "' is not NAME:PROTOCOL";
       return std::nullopt;
     }
-    protocols[entry.substr(0, colon)] = entry.substr(colon + 1);
+    // Kafka's ListenerName.normalised and SecurityProtocol.forName: case-insensitive.
+    protocols[upper(entry.substr(0, colon))] = upper(entry.substr(colon + 1));
   }
   std::vector<Listener> out;
   std::set<std::string> names;
@@ -102,7 +156,7 @@ std::optional<std::vector<Listener>> parse_listeners(const std::string& value,
       return std::nullopt;
     }
     Listener l;
-    l.name = entry.substr(0, sep);
+    l.name = upper(entry.substr(0, sep));
     l.host = entry.substr(sep + 3, colon - sep - 3);
     if (l.host.size() >= 2 && l.host.front() == '[' && l.host.back() == ']') {
       l.host = l.host.substr(1, l.host.size() - 2);  // IPv6 literal
@@ -160,6 +214,9 @@ std::optional<BrokerConfig> BrokerConfig::from_properties(const Properties& prop
     c.advertised_ = std::move(*parsed);
   } else {
     c.advertised_ = c.listeners_;
+  }
+  if (!validate_listeners(c.listeners_, c.advertised_, *c.get("listeners"), error)) {
+    return std::nullopt;
   }
   int32_t max_bytes = c.get_int("socket.request.max.bytes");
   if (max_bytes <= 0) {

@@ -58,6 +58,55 @@ TEST(BrokerConfigTest, ListenersAndAdvertisedListeners) {
   EXPECT_EQ(c.advertised_listeners()[0].port, 19092);
 }
 
+// The error for a configuration Kafka would refuse (or one Fjord cannot serve).
+std::string refusal(const std::string& text) {
+  std::string error;
+  EXPECT_FALSE(BrokerConfig::from_properties(parse_properties(text), &error, nullptr)) << text;
+  return error;
+}
+
+TEST(BrokerConfigTest, ListenerNamesAndProtocolsAreCaseInsensitive) {
+  BrokerConfig c = load(
+      "listeners=plaintext://127.0.0.1:9092,internal://127.0.0.1:9093\n"
+      "listener.security.protocol.map=Internal:plaintext,PLAINTEXT:PLAINTEXT\n");
+  ASSERT_EQ(c.listeners().size(), 2u);
+  EXPECT_EQ(c.listeners()[0].name, "PLAINTEXT");
+  EXPECT_EQ(c.listeners()[1].name, "INTERNAL");
+  EXPECT_EQ(c.listeners()[1].security_protocol, "PLAINTEXT");
+}
+
+TEST(BrokerConfigTest, ListenersKafkaRefusesAreRefused) {
+  EXPECT_EQ(refusal("listeners=PLAINTEXT://127.0.0.1:9092,INTERNAL://localhost:9092\n"
+                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT\n"),
+            "Each listener must have a different port, listeners: "
+            "PLAINTEXT://127.0.0.1:9092,INTERNAL://localhost:9092");
+  EXPECT_NE(refusal("listeners=PLAINTEXT://0.0.0.0:9092\n").find("0.0.0.0"), std::string::npos);
+  EXPECT_NE(refusal("listeners=PLAINTEXT://127.0.0.1:9092\n"
+                    "advertised.listeners=PLAINTEXT://0.0.0.0:9092\n")
+                .find("nonroutable"),
+            std::string::npos);
+  EXPECT_NE(refusal("listeners=PLAINTEXT://127.0.0.1:9092\n"
+                    "advertised.listeners=EXTERNAL://broker:9092\n"
+                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,EXTERNAL:PLAINTEXT\n")
+                .find("subset"),
+            std::string::npos);
+  // One IPv4 and one IPv6 address may share a port; port 0 means "any free one".
+  BrokerConfig dual = load(
+      "listeners=PLAINTEXT://127.0.0.1:9092,V6://[::1]:9092,A://127.0.0.1:0,B://127.0.0.1:0\n"
+      "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,V6:PLAINTEXT,A:PLAINTEXT,"
+      "B:PLAINTEXT\n");
+  EXPECT_EQ(dual.listeners().size(), 4u);
+}
+
+TEST(BrokerConfigTest, OnlyPlaintextListenersAreServed) {
+  std::string error = refusal("listeners=SSL://127.0.0.1:9093\n");
+  EXPECT_NE(error.find("SSL"), std::string::npos) << error;
+  EXPECT_NE(error.find("PLAINTEXT"), std::string::npos) << error;
+  EXPECT_NE(refusal("listeners=PLAINTEXT://127.0.0.1:9092,SASL_PLAINTEXT://127.0.0.1:9093\n")
+                .find("SASL_PLAINTEXT"),
+            std::string::npos);
+}
+
 TEST(BrokerConfigTest, UnknownKeysWarnButDoNotAbort) {
   std::vector<std::string> warnings;
   BrokerConfig c = load("broker.id=1\nsome.plugin.setting=x\n", &warnings);
