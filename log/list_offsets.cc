@@ -3,13 +3,15 @@
 // the first batch whose max timestamp reaches the target give the exact offset.
 #include "log/batch_scanner.h"
 #include "log/partition_log.h"
+#include "protocol/records/legacy_reader.h"
 #include "protocol/records/record_batch.h"
 
 namespace fjord::log {
 
 namespace {
 
-// Reads the whole batch at `at` and returns the first record matching pred, if any.
+// Reads the whole entry at `at` (a batch or a legacy message) and returns the first record
+// matching pred, if any.
 template <typename Pred>
 Result<std::optional<OffsetAndEpoch>> first_record(const Segment& seg, const BatchHeaderAt& at,
                                                    Pred&& pred) {
@@ -17,9 +19,18 @@ Result<std::optional<OffsetAndEpoch>> first_record(const Segment& seg, const Bat
   auto n = seg.read_bytes(at.position, bytes);
   if (!n) return n.error();
   if (*n != bytes.size()) return std::optional<OffsetAndEpoch>{};
+  DecompressionBuffer scratch;
+  if (at.legacy()) {
+    // A message of a log dir written before Kafka 0.11 (no leader epoch).
+    legacy::LegacyRecordReader reader(bytes, scratch);
+    for (legacy::LegacyRecord r; reader.next(r);) {
+      if (pred(r)) return std::optional<OffsetAndEpoch>{OffsetAndEpoch{r.offset, r.timestamp, {}}};
+    }
+    if (reader.error() != RecordError::kNone) return to_error_code(reader.error());
+    return std::optional<OffsetAndEpoch>{};
+  }
   auto view = RecordBatchView::parse(bytes);
   if (!view) return view.error_code();
-  DecompressionBuffer scratch;
   auto reader = view->records(scratch);
   if (!reader) return reader.error_code();
   std::optional<int32_t> epoch;
@@ -40,7 +51,7 @@ Result<OffsetAndEpoch> PartitionLog::find_by_timestamp(const Segment& seg, int64
   for (BatchHeaderAt b; scan.next(b);) {
     if (b.max_timestamp() < ts || b.last_offset() < start) continue;
     auto found = first_record(
-        seg, b, [&](const Record& r) { return r.timestamp >= ts && r.offset >= start; });
+        seg, b, [&](const auto& r) { return r.timestamp >= ts && r.offset >= start; });
     if (!found) return found.error();
     if (*found) return **found;
   }
@@ -54,7 +65,7 @@ Result<OffsetAndEpoch> PartitionLog::find_max_timestamp(const Segment& seg) cons
   for (BatchHeaderAt b; scan.next(b);) {
     if (b.max_timestamp() != max.timestamp) continue;
     auto found =
-        first_record(seg, b, [&](const Record& r) { return r.timestamp == max.timestamp; });
+        first_record(seg, b, [&](const auto& r) { return r.timestamp == max.timestamp; });
     if (!found) return found.error();
     if (*found) return **found;
     break;

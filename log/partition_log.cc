@@ -528,7 +528,8 @@ Result<void> PartitionLog::rebuild_producer_state() {
     BatchScanner scanner(seg.log_file(), position, seg.size());
     BatchHeaderAt b;
     while (scanner.next(b)) {
-      if (b.base_offset() < start || b.base_offset() >= end) continue;
+      // Legacy (magic 0/1) entries have no producer ids.
+      if (b.legacy() || b.base_offset() < start || b.base_offset() >= end) continue;
       producers_.replay(ProducerBatch::from_header(b.header));
     }
     if (scanner.io_error()) return ErrorCode::kKafkaStorageError;

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 
+#include "log/batch_scanner.h"
 #include "log/segment_name.h"
 #include "protocol/records/batch_header.h"
+#include "protocol/records/legacy_message.h"
 #include "protocol/records/record_batch.h"
 
 namespace fjord::log {
@@ -54,7 +56,7 @@ Result<SegmentRecovery> recover_segment(Segment& seg, int64_t expected_min_offse
     return static_cast<int64_t>(buf_len) >= n;
   };
   while (pos < size) {
-    auto have = ensure(bh::kLogOverhead + 5);  // up to the magic byte
+    auto have = ensure(static_cast<int64_t>(entry::kMagicEnd));
     if (!have) return have.error();
     if (!*have) {
       out.reason = "partial batch header";
@@ -62,39 +64,60 @@ Result<SegmentRecovery> recover_segment(Segment& seg, int64_t expected_min_offse
     }
     const uint8_t* h = buf.data() + (pos - buf_start);
     int64_t total = bh::total_size(h);
-    if (bh::magic(h) != 2) {
-      out.reason = "unsupported magic " + std::to_string(bh::magic(h));
+    const int8_t magic = entry::magic(h);
+    if (!entry::supported_magic(magic)) {
+      out.reason = "unsupported magic " + std::to_string(magic);
       break;
     }
-    if (total < static_cast<int64_t>(bh::kSize) || pos + total > size) {
+    if (total < entry::min_size(magic) || pos + total > size) {
       out.reason = "batch size " + std::to_string(total) + " past the end of the file";
       break;
     }
     have = ensure(total);
     if (!have) return have.error();
     h = buf.data() + (pos - buf_start);
-    auto view = RecordBatchView::parse(ByteView(h, static_cast<size_t>(total)));
-    if (!view) {
-      out.reason = std::string(record_error_name(view.error()));
-      break;
+    const ByteView bytes(h, static_cast<size_t>(total));
+    // The offsets the entry covers: a legacy entry's offset is its last (a compressed
+    // wrapper's first offset is known only inside it; Kafka's recover does not look).
+    int64_t first, last;
+    int32_t epoch = -1;
+    if (magic < 2) {
+      // Kafka's LogSegment.recover: ensureValid of the (outer) message, CRC-32 over it; the
+      // CRC covers a wrapper's compressed payload.
+      auto m = legacy::LegacyMessageView::parse(bytes);
+      if (!m) {
+        out.reason = std::string(record_error_name(m.error()));
+        break;
+      }
+      if (RecordError e = m->validate(); e != RecordError::kNone) {
+        out.reason = std::string(record_error_name(e));
+        break;
+      }
+      first = last = m->offset();
+    } else {
+      auto view = RecordBatchView::parse(bytes);
+      if (!view) {
+        out.reason = std::string(record_error_name(view.error()));
+        break;
+      }
+      if (RecordError e = view->validate(); e != RecordError::kNone) {
+        out.reason = std::string(record_error_name(e));
+        break;
+      }
+      first = view->base_offset();
+      last = view->last_offset();
+      epoch = view->partition_leader_epoch();
     }
-    if (RecordError e = view->validate(); e != RecordError::kNone) {
-      out.reason = std::string(record_error_name(e));
-      break;
-    }
-    if (view->base_offset() < next_min || view->last_offset() < view->base_offset() ||
-        view->last_offset() - seg.base_offset() > INT32_MAX) {
-      out.reason = "offset " + std::to_string(view->base_offset()) + " out of order";
+    if (first < next_min || last < first || last - seg.base_offset() > INT32_MAX) {
+      out.reason = "offset " + std::to_string(first) + " out of order";
       break;
     }
     seg.index_batch(h, static_cast<int32_t>(pos), static_cast<int32_t>(total));
-    if (epochs != nullptr && view->partition_leader_epoch() >= 0 &&
-        view->partition_leader_epoch() > epochs->latest_epoch().value_or(-1)) {
-      if (auto r = epochs->assign(view->partition_leader_epoch(), view->base_offset()); !r) {
-        return r.error();
-      }
+    // Legacy entries carry no leader epoch.
+    if (epochs != nullptr && epoch >= 0 && epoch > epochs->latest_epoch().value_or(-1)) {
+      if (auto r = epochs->assign(epoch, first); !r) return r.error();
     }
-    next_min = view->last_offset() + 1;
+    next_min = last + 1;
     pos += total;
   }
   out.valid_bytes = pos;

@@ -7,7 +7,10 @@
 //  3. Clean shutdown: done. Otherwise every segment from the one holding the recovery point
 //     on is re-validated batch by batch — framing, CRC-32C, header consistency, offsets
 //     increasing and inside the segment — and re-indexed. At the first bad byte the .log is
-//     cut (the bytes cut are logged) and every later segment is deleted.
+//     cut (the bytes cut are logged) and every later segment is deleted. Legacy entries
+//     (magic 0/1 messages of a log dir written before Kafka 0.11) are valid too: as Kafka's
+//     LogSegment.recover, each message (a compressed wrapper as one) is checked for framing,
+//     CRC-32 and its offset, without opening a wrapper.
 //  4. An empty directory gets one empty segment at the log start offset.
 //
 // What lies before the recovery point is never touched, so nothing fsynced is lost.

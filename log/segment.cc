@@ -93,8 +93,8 @@ void Segment::load_largest_timestamp() {
 }
 
 void Segment::index_batch(const uint8_t* header, int32_t position, int32_t size) {
-  int64_t last_offset = bh::last_offset(header);
-  int64_t max_ts = bh::max_timestamp(header);
+  int64_t last_offset = entry::last_offset(header);
+  int64_t max_ts = entry::max_timestamp(header);
   if (max_ts > max_timestamp_.load(std::memory_order_relaxed)) {
     offset_of_max_timestamp_.store(last_offset, std::memory_order_release);
     max_timestamp_.store(max_ts, std::memory_order_release);

@@ -86,7 +86,8 @@ class Segment {
   // Clean close: final time-index entry, trimmed indexes.
   Result<void> close();
 
-  // Indexing of one batch at `position`: the single code path shared by append and recovery.
+  // Indexing of one entry (a batch, or a legacy message: batch_scanner.h) at `position`: the
+  // single code path shared by append and recovery.
   void index_batch(const uint8_t* header, int32_t position, int32_t size);
   // Recovery: drop all index entries before re-indexing the log.
   void reset_indexes();
