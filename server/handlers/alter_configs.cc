@@ -32,11 +32,14 @@ asio::awaitable<Outcome> alter_configs(RequestContext& ctx, msg::AlterConfigsReq
         configs[c.name] = *c.value;
         keys.push_back(c.name);
       }
-      if (st.ok()) {
-        st = resource.resource_type == kResourceTopic
-                 ? replace_topic_configs(ctx.broker, resource.resource_name, configs,
-                                         req.validate_only)
-                 : alter_broker_configs(keys, req.validate_only);
+      if (st.ok() && resource.resource_type == kResourceTopic) {
+        // The metadata store writes its file (or ZooKeeper): off the event loop.
+        st = co_await ctx.broker.blocking().run([&] {
+          return replace_topic_configs(ctx.broker, resource.resource_name, configs,
+                                       req.validate_only);
+        });
+      } else if (st.ok()) {
+        st = alter_broker_configs(keys, req.validate_only);
       }
     }
     r.error_code = static_cast<int16_t>(st.code);

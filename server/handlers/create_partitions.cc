@@ -82,7 +82,10 @@ asio::awaitable<Outcome> create_partitions(RequestContext& ctx, msg::CreateParti
     std::vector<std::vector<int32_t>> assignment;
     StoreStatus st = check(ctx.broker, *snap, t, &assignment);
     if (st.ok()) {
-      st = ctx.broker.metadata().create_partitions(t.name, t.count, assignment, req.validate_only);
+      st = co_await ctx.broker.blocking().run([&] {  // store write, new logs: off the loop
+        return ctx.broker.metadata().create_partitions(t.name, t.count, assignment,
+                                                       req.validate_only);
+      });
     }
     add(t.name, st);
   }

@@ -67,7 +67,9 @@ asio::awaitable<Outcome> create_topics(RequestContext& ctx, msg::CreateTopicsReq
       continue;
     }
     std::shared_ptr<const TopicMetadata> created;
-    StoreStatus st = ctx.broker.create_topic(spec, req.validate_only, &created);
+    // The metadata store writes its file (or ZooKeeper) and the logs are created: off the loop.
+    StoreStatus st = co_await ctx.broker.blocking().run(
+        [&] { return ctx.broker.create_topic(spec, req.validate_only, &created); });
     if (!st.ok()) {
       fail(st.code, st.message);
     } else {

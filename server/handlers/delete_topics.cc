@@ -26,11 +26,15 @@ asio::awaitable<Outcome> delete_topics(RequestContext& ctx, msg::DeleteTopicsReq
     }
     resp.responses.push_back(std::move(r));
   };
-  if (ctx.version() >= 6) {
-    for (const auto& t : req.topics) delete_one(t.name, t.topic_id);
-  } else {
-    for (const auto& name : req.topic_names) delete_one(name, Uuid{});
-  }
+  // The metadata store writes its file (or ZooKeeper) and logs are removed: off the loop.
+  co_await ctx.broker.blocking().run([&] {
+    if (ctx.version() >= 6) {
+      for (const auto& t : req.topics) delete_one(t.name, t.topic_id);
+    } else {
+      for (const auto& name : req.topic_names) delete_one(name, Uuid{});
+    }
+    return true;
+  });
   co_return ctx.respond(resp);
 }
 

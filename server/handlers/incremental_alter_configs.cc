@@ -114,11 +114,14 @@ asio::awaitable<Outcome> incremental_alter_configs(RequestContext& ctx,
         resource.resource_type != kResourceBroker) {
       st = {ErrorCode::kInvalidRequest, std::string(kMalformedRequestMessage)};
     }
-    if (st.ok()) {
-      st = resource.resource_type == kResourceTopic
-               ? alter_topic(ctx.broker, *snap->find(resource.resource_name), resource,
-                             req.validate_only)
-               : alter_broker_configs(keys, req.validate_only);
+    if (st.ok() && resource.resource_type == kResourceTopic) {
+      // The metadata store writes its file (or ZooKeeper): off the event loop.
+      st = co_await ctx.broker.blocking().run([&] {
+        return alter_topic(ctx.broker, *snap->find(resource.resource_name), resource,
+                           req.validate_only);
+      });
+    } else if (st.ok()) {
+      st = alter_broker_configs(keys, req.validate_only);
     }
     r.error_code = static_cast<int16_t>(st.code);
     // Kafka sends a null message on success (and for errors it has no text for).

@@ -23,11 +23,16 @@ asio::awaitable<Outcome> init_producer_id(RequestContext& ctx, msg::InitProducer
     fail(ErrorCode::kInvalidRequest);
   } else if (req.transactional_id) {
     fail(ErrorCode::kCoordinatorNotAvailable);
-  } else if (auto id = ctx.broker.producer_ids().generate(); !id.ok()) {
-    fail(ErrorCode::kCoordinatorNotAvailable);
   } else {
-    resp.producer_id = *id;
-    resp.producer_epoch = 0;
+    // A new block of ids is written to disk: off the event loop.
+    auto id = co_await ctx.broker.blocking().run(
+        [&] { return ctx.broker.producer_ids().generate(); });
+    if (!id.ok()) {
+      fail(ErrorCode::kCoordinatorNotAvailable);
+    } else {
+      resp.producer_id = *id;
+      resp.producer_epoch = 0;
+    }
   }
   co_return ctx.respond(resp);
 }

@@ -94,7 +94,8 @@ asio::awaitable<Outcome> metadata(RequestContext& ctx, msg::MetadataRequest& req
       resp.topics.push_back(topic_error(ErrorCode::kUnknownTopicOrPartition, name));
       continue;
     }
-    StoreStatus st = broker.create_topic({name, -1, -1, {}, {}}, false, nullptr);
+    StoreStatus st = co_await broker.blocking().run(  // store write, new logs: off the loop
+        [&] { return broker.create_topic({name, -1, -1, {}, {}}, false, nullptr); });
     resp.topics.push_back(topic_error(
         st.ok() || st.code == ErrorCode::kTopicAlreadyExists ? ErrorCode::kLeaderNotAvailable
                                                               : st.code,
