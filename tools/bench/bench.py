@@ -778,6 +778,15 @@ def main():
     t0 = time.monotonic()
     try:
         reps = bench.run()
+    except BaseException as e:
+        stop_all_children()
+        # Keep what was measured: a failure late in a long run should not lose the rest.
+        (out / "results.json").write_text(json.dumps({
+            "started": started, "profile": a.profile, "error": repr(e), "settings": prof,
+            "kafka_heap": a.kafka_heap, "latency_rate": getattr(bench, "latency_rate", None),
+            "machine": machine, "raw": bench.raw, "sessions": bench.sessions}, indent=1))
+        print(f"bench: failed ({e!r}); what was measured is in {out / 'results.json'}")
+        raise
     finally:
         stop_all_children()
     machine["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())

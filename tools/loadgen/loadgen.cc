@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdarg>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -62,6 +63,24 @@ void signal_ready(bool ok) {
   consumer_ready = true;
   consumer_failed = !ok;
   ready_cv.notify_all();
+}
+
+// printf-style append to `out`: a result line is built whole, then written with one call, so
+// the producer's and the consumer's lines (latency mode, two threads) never interleave.
+__attribute__((format(printf, 2, 3))) void appendf(std::string& out, const char* fmt, ...) {
+  char buf[512];
+  va_list args;
+  va_start(args, fmt);
+  int n = std::vsnprintf(buf, sizeof buf, fmt, args);
+  va_end(args);
+  if (n > 0) out.append(buf, std::min(static_cast<size_t>(n), sizeof buf - 1));
+}
+
+std::mutex output_mutex;
+void emit(const std::string& line) {
+  std::lock_guard lock(output_mutex);
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fflush(stdout);
 }
 
 // CPU seconds (user + system) this process has used so far: the client's share of the machine.
@@ -149,11 +168,14 @@ int produce(const Options& o) {
   }
   rd_kafka_flush(rk, 120000);
   double secs = std::chrono::duration<double>(Clock::now() - start).count();
-  std::printf(
+  std::string line;
+  appendf(
+      line,
       "{\"mode\":\"produce\",\"messages\":%ld,\"delivered\":%ld,\"failed\":%ld,\"size\":%d,"
       "\"seconds\":%.3f,\"msgs_per_sec\":%.0f,\"mb_per_sec\":%.2f,\"client_cpu_seconds\":%.3f}\n",
       o.messages, delivered.load(), failed.load(), o.size, secs, delivered.load() / secs,
       delivered.load() * double(o.size) / secs / 1e6, cpu_seconds());
+  emit(line);
   rd_kafka_destroy(rk);
   return failed.load() == 0 ? 0 : 1;
 }
@@ -246,7 +268,8 @@ int consume(const Options& o, bool latency) {
   }
   double secs = std::chrono::duration<double>(last - start).count();
   if (secs <= 0) secs = 1e-9;
-  std::printf("{\"mode\":\"%s\",\"messages\":%ld,\"seconds\":%.3f,\"msgs_per_sec\":%.0f,"
+  std::string line;
+  appendf(line, "{\"mode\":\"%s\",\"messages\":%ld,\"seconds\":%.3f,\"msgs_per_sec\":%.0f,"
               "\"mb_per_sec\":%.2f",
               latency ? "latency" : "consume", got, secs, got / secs, bytes / secs / 1e6);
   if (latency && !lat.empty()) {
@@ -254,18 +277,19 @@ int consume(const Options& o, bool latency) {
     auto pct = [&](double q) {
       return lat[std::min(lat.size() - 1, static_cast<size_t>(q * lat.size()))] / 1e6;
     };
-    std::printf(",\"measured\":%zu,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,"
+    appendf(line, ",\"measured\":%zu,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,"
                 "\"max_ms\":%.3f,\"curve\":[",
                 lat.size(), pct(0.5), pct(0.99), pct(0.999), lat.back() / 1e6);
     // Percentiles spaced evenly in log(1 / (1 - q)): dense near the tail, as charts want.
     const int points = 120;
     for (int k = 0; k < points; ++k) {
       double q = 1.0 - std::pow(10.0, -5.0 * k / (points - 1));
-      std::printf("%s[%.5f,%.3f]", k ? "," : "", 100.0 * q, pct(q));
+      appendf(line, "%s[%.5f,%.3f]", k ? "," : "", 100.0 * q, pct(q));
     }
-    std::printf("]");
+    line += "]";
   }
-  std::printf(",\"client_cpu_seconds\":%.3f}\n", cpu_seconds());
+  appendf(line, ",\"client_cpu_seconds\":%.3f}\n", cpu_seconds());
+  emit(line);
   rd_kafka_consumer_close(rk);
   rd_kafka_destroy(rk);
   return got == o.messages ? 0 : 1;
