@@ -35,8 +35,9 @@ msg::DescribeGroupsResponse::DescribedGroup GroupCoordinator::describe_group(
     return out;
   }
   Group* g = find_group(s, group_id);
-  if (g == nullptr) {
-    out.group_state = group_state_name(GroupState::kDead);  // Kafka's DeadGroup summary
+  if (g == nullptr || find_consumer_group(s, group_id) != nullptr) {
+    // Kafka's DeadGroup summary; a KIP-848 group is not a classic group either.
+    out.group_state = group_state_name(GroupState::kDead);
     return out;
   }
   return g->describe();
@@ -49,8 +50,8 @@ msg::ListGroupsResponse GroupCoordinator::list_groups(const msg::ListGroupsReque
     resp.error_code = static_cast<int16_t>(ErrorCode::kCoordinatorNotAvailable);
     return resp;
   }
-  // v5 (KIP-848) types: every group here is a classic group.
-  if (version >= 5 && !listed(req.types_filter, "classic")) return resp;
+  const bool classic = version < 5 || listed(req.types_filter, "classic");
+  const bool consumer = version < 5 || listed(req.types_filter, "consumer");
   for (auto& sp : shards_) {
     Shard& s = *sp;
     std::lock_guard lock(s.mu);
@@ -59,8 +60,20 @@ msg::ListGroupsResponse GroupCoordinator::list_groups(const msg::ListGroupsReque
       resp.error_code = static_cast<int16_t>(ErrorCode::kCoordinatorLoadInProgress);
       continue;
     }
+    for (const auto& [id, g] : s.consumer_groups) {
+      if (!consumer) break;
+      std::string_view state = consumer_group_state_name(g->state());
+      if (version >= 4 && !listed(req.states_filter, state)) continue;
+      msg::ListGroupsResponse::ListedGroup lg;
+      lg.group_id = id;
+      lg.protocol_type = "consumer";
+      lg.group_state = state;
+      lg.group_type = "consumer";
+      resp.groups.push_back(std::move(lg));
+    }
     for (const auto& [id, g] : s.groups) {
-      if (g->is(GroupState::kDead)) continue;
+      if (!classic) break;
+      if (g->is(GroupState::kDead) || s.consumer_groups.count(id) != 0) continue;
       std::string_view state = group_state_name(g->state());
       if (version >= 4 && !listed(req.states_filter, state)) continue;
       msg::ListGroupsResponse::ListedGroup lg;
@@ -82,6 +95,17 @@ msg::DeleteGroupsResponse::DeletableGroupResult GroupCoordinator::delete_group(
   std::lock_guard lock(s.mu);
   ErrorCode e = group_status(s, group_id, true);
   Group* g = e == ErrorCode::kNone ? find_group(s, group_id) : nullptr;
+  if (ConsumerGroup* modern = e == ErrorCode::kNone ? find_consumer_group(s, group_id) : nullptr) {
+    if (!modern->members.empty()) {
+      out.error_code = static_cast<int16_t>(ErrorCode::kNonEmptyGroup);
+      return out;
+    }
+    s.consumer_groups.erase(group_id);
+    if (g == nullptr) {
+      out.error_code = 0;
+      return out;
+    }
+  }
   if (e == ErrorCode::kNone) {
     if (g == nullptr || g->is(GroupState::kDead)) {
       e = ErrorCode::kGroupIdNotFound;

@@ -22,8 +22,11 @@
 #include <string>
 #include <vector>
 
+#include "coordinator/consumer_group.h"
 #include "coordinator/coordinator_env.h"
 #include "coordinator/group.h"
+#include "protocol/generated/consumer_group_describe.h"
+#include "protocol/generated/consumer_group_heartbeat.h"
 #include "protocol/generated/delete_groups.h"
 #include "protocol/generated/heartbeat.h"
 #include "protocol/generated/leave_group.h"
@@ -45,11 +48,19 @@ struct GroupConfig {
   int64_t offsets_retention_check_interval_ms = 600000;   // offsets.retention.check.interval.ms
   int32_t offset_metadata_max_bytes = 4096;               // offset.metadata.max.bytes
   int32_t load_buffer_bytes = 5 * 1024 * 1024;            // offsets.load.buffer.size
+  // KIP-848 consumer groups.
+  bool consumer_protocol_enabled = true;  // group.coordinator.rebalance.protocols has consumer
+  int32_t consumer_session_timeout_ms = 45000;    // group.consumer.session.timeout.ms
+  int32_t consumer_heartbeat_interval_ms = 5000;  // group.consumer.heartbeat.interval.ms
+  int32_t consumer_max_size = INT32_MAX;          // group.consumer.max.size
+  std::vector<std::string> consumer_assignors = {"uniform", "range"};  // group.consumer.assignors
 };
 
 // Whether a topic partition exists (OffsetCommit/OffsetDelete answer UNKNOWN_TOPIC_OR_PARTITION
 // for the others, as KafkaApis does before it reaches the coordinator).
 using PartitionExists = std::function<bool(const std::string& topic, int32_t partition)>;
+// A topic's id and partition count by name (nullopt: no such topic), for KIP-848 assignments.
+using TopicLookup = std::function<std::optional<SubscribedTopic>(const std::string& topic)>;
 
 class GroupCoordinator {
  public:
@@ -73,12 +84,20 @@ class GroupCoordinator {
                       const PartitionExists& exists,
                       std::function<void(msg::OffsetCommitResponse)> done);
   // One group of an OffsetFetch (v8+ layout); topics nullopt: every committed offset.
+  // member_id/member_epoch (v9) are checked against a KIP-848 group's members.
   using FetchTopics = std::optional<std::vector<msg::OffsetFetchRequest::OffsetFetchRequestTopics>>;
-  msg::OffsetFetchResponse::OffsetFetchResponseGroup fetch_offsets(const std::string& group_id,
-                                                                   const FetchTopics& topics,
-                                                                   bool require_stable);
+  msg::OffsetFetchResponse::OffsetFetchResponseGroup fetch_offsets(
+      const std::string& group_id, const FetchTopics& topics, bool require_stable,
+      const std::optional<std::string>& member_id = std::nullopt, int32_t member_epoch = -1);
   msg::OffsetDeleteResponse delete_offsets(const msg::OffsetDeleteRequest& req,
                                            const PartitionExists& exists);
+
+  // --- KIP-848 consumer groups (group_consumer_protocol.cc) ---
+  msg::ConsumerGroupHeartbeatResponse consumer_group_heartbeat(
+      const msg::ConsumerGroupHeartbeatRequest& req, const std::string& client_id,
+      const std::string& client_host, const TopicLookup& topics);
+  msg::ConsumerGroupDescribeResponse::DescribedGroup consumer_group_describe(
+      const std::string& group_id);
 
   // --- admin ---
   msg::DescribeGroupsResponse::DescribedGroup describe_group(const std::string& group_id);
@@ -102,6 +121,9 @@ class GroupCoordinator {
     LoadState load = LoadState::kUnloaded;
     uint64_t epoch = 0;  // bumped when unloaded: append completions of an older epoch are stale
     std::map<std::string, std::unique_ptr<Group>, std::less<>> groups;
+    // KIP-848 groups. Their committed offsets live in a Group of the same id in `groups`
+    // (no members, state Empty), which the offset paths share with classic groups.
+    std::map<std::string, std::unique_ptr<ConsumerGroup>, std::less<>> consumer_groups;
   };
   using Effects = std::vector<std::function<void()>>;
   static void run(Effects& fx);
@@ -144,6 +166,19 @@ class GroupCoordinator {
   // offsets Dead, writes the tombstones, forgets Dead groups.
   void cleanup_group(Shard& s, Group& g, const std::vector<TopicPartitionKey>& removed);
   void expire_offsets(Shard& s);
+
+  // --- KIP-848 internals (group_consumer_protocol.cc), shard lock held ---
+  ConsumerGroup* find_consumer_group(Shard& s, std::string_view group_id);
+  // A consumer group with members owns its id: classic requests for it are refused.
+  bool has_active_consumer_group(Shard& s, std::string_view group_id);
+  // consumerGroupFenceMember: the member leaves, the group epoch is bumped.
+  void fence_consumer_member(ConsumerGroup& g, const std::string& member_id, const char* why);
+  void check_consumer_deadlines(ConsumerGroup& g);
+  // ConsumerGroup.validateOffsetCommit / validateOffsetFetch; NONE when allowed.
+  ErrorCode validate_consumer_commit(ConsumerGroup& g, const std::string& member_id,
+                                     int32_t member_epoch, int16_t version);
+  ErrorCode validate_consumer_fetch(ConsumerGroup& g, const std::optional<std::string>& member_id,
+                                    int32_t member_epoch);
 
   // --- loading (group_loader.cc) ---
   void load_shard(Shard& s);

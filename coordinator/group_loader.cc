@@ -92,6 +92,7 @@ void GroupCoordinator::unload_shard(Shard& s, Effects& fx) {
     }
   }
   s.groups.clear();
+  s.consumer_groups.clear();
   s.load = LoadState::kUnloaded;
   ++s.epoch;
 }

@@ -83,8 +83,14 @@ void GroupCoordinator::join_group(const msg::JoinGroupRequest& req, int16_t vers
       fx.push_back([done, r = join_error(e, version, std::move(member_id))] { done(r); });
     };
     ErrorCode status = group_status(s, req.group_id, false);
+    if (status == ErrorCode::kNone && !has_active_consumer_group(s, req.group_id)) {
+      s.consumer_groups.erase(req.group_id);  // an empty KIP-848 group turns classic
+    }
     if (status != ErrorCode::kNone) {
       fail(status);
+    } else if (has_active_consumer_group(s, req.group_id)) {
+      // Classic members joining a KIP-848 group (online migration) are not supported.
+      fail(ErrorCode::kInconsistentGroupProtocol);
     } else if (req.session_timeout_ms < config_.min_session_timeout_ms ||
                req.session_timeout_ms > config_.max_session_timeout_ms) {
       fail(ErrorCode::kInvalidSessionTimeout);

@@ -62,7 +62,14 @@ void GroupCoordinator::commit_offsets(const msg::OffsetCommitRequest& req, int16
     Group* g = status == ErrorCode::kNone ? find_group(s, req.group_id) : nullptr;
     const int32_t generation = req.generation_id_or_member_epoch;
     ErrorCode e = status;
-    if (e == ErrorCode::kNone && g == nullptr) {
+    ConsumerGroup* modern =
+        status == ErrorCode::kNone ? find_consumer_group(s, req.group_id) : nullptr;
+    if (modern != nullptr) {
+      // A KIP-848 group: member epochs instead of generations; the offsets are kept in the
+      // memberless Group of the same id.
+      e = validate_consumer_commit(*modern, req.member_id, generation, version);
+      if (e == ErrorCode::kNone && g == nullptr) g = &get_or_create_group(s, req.group_id);
+    } else if (e == ErrorCode::kNone && g == nullptr) {
       // A group that does not use Kafka's group management commits with generation -1.
       if (generation < 0) {
         g = &get_or_create_group(s, req.group_id);
@@ -70,7 +77,7 @@ void GroupCoordinator::commit_offsets(const msg::OffsetCommitRequest& req, int16
         e = ErrorCode::kIllegalGeneration;
       }
     }
-    if (e == ErrorCode::kNone) {
+    if (e == ErrorCode::kNone && modern == nullptr) {
       // validateOffsetCommit
       if (g->is(GroupState::kDead)) {
         e = ErrorCode::kCoordinatorNotAvailable;
@@ -158,7 +165,8 @@ void GroupCoordinator::commit_offsets(const msg::OffsetCommitRequest& req, int16
 }
 
 msg::OffsetFetchResponse::OffsetFetchResponseGroup GroupCoordinator::fetch_offsets(
-    const std::string& group_id, const FetchTopics& topics, bool require_stable) {
+    const std::string& group_id, const FetchTopics& topics, bool require_stable,
+    const std::optional<std::string>& member_id, int32_t member_epoch) {
   msg::OffsetFetchResponse::OffsetFetchResponseGroup out;
   out.group_id = group_id;
   auto add = [&out](const std::string& topic, int32_t partition, const CommittedOffset* c,
@@ -182,6 +190,13 @@ msg::OffsetFetchResponse::OffsetFetchResponseGroup GroupCoordinator::fetch_offse
   if (status != ErrorCode::kNone) {
     out.error_code = static_cast<int16_t>(status);
     return out;
+  }
+  if (ConsumerGroup* modern = find_consumer_group(s, group_id)) {
+    ErrorCode e = validate_consumer_fetch(*modern, member_id, member_epoch);
+    if (e != ErrorCode::kNone) {
+      out.error_code = static_cast<int16_t>(e);
+      return out;
+    }
   }
   // Offsets are returned whatever the group's state: the group may only store offsets here.
   Group* g = find_group(s, group_id);
@@ -280,7 +295,7 @@ void GroupCoordinator::expire_offsets(Shard& s) {
   for (const auto& [id, g] : s.groups) ids.push_back(id);
   for (const std::string& id : ids) {
     Group* g = find_group(s, id);
-    if (g == nullptr) continue;
+    if (g == nullptr || has_active_consumer_group(s, id)) continue;
     // removeExpiredOffsets: an Empty group's offsets age from when it became empty; a
     // standalone group's from their commit; a Stable consumer group's only for topics it no
     // longer subscribes to.

@@ -174,10 +174,8 @@ class GroupBadInput : public ::testing::Test {
     Client c(broker_->port());
     for (const std::string& group : groups) {
       ASSERT_TRUE(wait_for(
-          [&] {
-            return c.heartbeat(group, 1, "probe") == code(ErrorCode::kUnknownMemberId);
-          },
-          30s, 100ms))
+          [&] { return c.heartbeat(group, 1, "probe") == code(ErrorCode::kUnknownMemberId); }, 30s,
+          100ms))
           << "the coordinator of " << group << " never served it";
     }
   }
@@ -265,8 +263,7 @@ TEST_F(GroupBadInput, SyncAndHeartbeatFromAWrongGenerationOrUnknownMember) {
   EXPECT_EQ(c->sync(group, 1, "not-a-member").error_code, code(ErrorCode::kUnknownMemberId));
   // A group nobody joined: the member cannot be known.
   EXPECT_EQ(c->heartbeat("g-generation-none", 1, member), code(ErrorCode::kUnknownMemberId));
-  EXPECT_EQ(c->sync("g-generation-none", 1, member).error_code,
-            code(ErrorCode::kUnknownMemberId));
+  EXPECT_EQ(c->sync("g-generation-none", 1, member).error_code, code(ErrorCode::kUnknownMemberId));
   // The good member is unharmed.
   EXPECT_EQ(c->heartbeat(group, 1, member), 0);
 }
@@ -283,9 +280,8 @@ TEST_F(GroupBadInput, GroupMaxSizeRefusesAThirdMemberAndCommitsFollowTheRebalanc
   b->send(join_request(group, b_first.member_id), kJoinVersion);  // waits for a
   // The group is rebalancing (PreparingRebalance): a's heartbeat says so, and a may still
   // commit with its generation before it rejoins.
-  EXPECT_TRUE(wait_for([&] {
-    return a->heartbeat(group, 1, a_id) == code(ErrorCode::kRebalanceInProgress);
-  }, 10s));
+  EXPECT_TRUE(wait_for(
+      [&] { return a->heartbeat(group, 1, a_id) == code(ErrorCode::kRebalanceInProgress); }, 10s));
   EXPECT_EQ(a->commit(group, 1, a_id), 0);
   auto a_join = a->join(join_request(group, a_id));
   auto b_join = b->receive<msg::JoinGroupResponse>(kJoinVersion);
@@ -334,8 +330,7 @@ TEST_F(GroupBadInput, AReplacedStaticMemberIsFenced) {
   EXPECT_NE(again.member_id, old_id);
   EXPECT_EQ(again.generation_id, 1);
   EXPECT_EQ(c->heartbeat(group, 1, old_id, "instance-1"), code(ErrorCode::kFencedInstanceId));
-  EXPECT_EQ(c->sync(group, 1, old_id, "instance-1").error_code,
-            code(ErrorCode::kFencedInstanceId));
+  EXPECT_EQ(c->sync(group, 1, old_id, "instance-1").error_code, code(ErrorCode::kFencedInstanceId));
   EXPECT_EQ(c->join(join_request(group, old_id, "instance-1")).error_code,
             code(ErrorCode::kFencedInstanceId));
   EXPECT_EQ(c->heartbeat(group, 1, again.member_id, "instance-1"), 0);

@@ -26,6 +26,14 @@ constexpr ConfigDef kDefs[] = {
     {"default.replication.factor", T::kInt, "1"},
     {"delete.topic.enable", T::kBoolean, "true"},
     {"fetch.max.bytes", T::kInt, "57671680"},
+    {"group.consumer.assignors", T::kList,
+     "org.apache.kafka.coordinator.group.assignor.UniformAssignor,"
+     "org.apache.kafka.coordinator.group.assignor.RangeAssignor"},
+    {"group.consumer.heartbeat.interval.ms", T::kInt, "5000"},
+    {"group.consumer.max.size", T::kInt, kIntMax},
+    {"group.consumer.session.timeout.ms", T::kInt, "45000"},
+    // Kafka 4's default: the KIP-848 protocol is on (3.9 had "classic" and needed KRaft).
+    {"group.coordinator.rebalance.protocols", T::kList, "classic,consumer"},
     {"group.initial.rebalance.delay.ms", T::kInt, "3000"},
     {"group.max.session.timeout.ms", T::kInt, "1800000"},
     {"group.max.size", T::kInt, kIntMax},

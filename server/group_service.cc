@@ -28,6 +28,44 @@ coordinator::GroupConfig group_config(const BrokerConfig& c, int32_t num_partiti
   if (auto v = c.get("offset.metadata.max.bytes")) {
     g.offset_metadata_max_bytes = std::stoi(*v);
   }
+  // KIP-848 consumer groups.
+  const auto list = [&](const char* key) {
+    std::vector<std::string> out;
+    std::string v = c.get(key).value_or("");
+    size_t start = 0;
+    while (start <= v.size()) {
+      size_t comma = v.find(',', start);
+      if (comma == std::string::npos) comma = v.size();
+      std::string item = v.substr(start, comma - start);
+      item.erase(0, item.find_first_not_of(" \t"));
+      item.erase(item.find_last_not_of(" \t") + 1);
+      if (!item.empty()) out.push_back(item);
+      start = comma + 1;
+    }
+    return out;
+  };
+  g.consumer_protocol_enabled = false;
+  for (const std::string& p : list("group.coordinator.rebalance.protocols")) {
+    if (p == "consumer" || p == "CONSUMER") g.consumer_protocol_enabled = true;
+  }
+  g.consumer_session_timeout_ms = c.get_int("group.consumer.session.timeout.ms");
+  g.consumer_heartbeat_interval_ms = c.get_int("group.consumer.heartbeat.interval.ms");
+  g.consumer_max_size = c.get_int("group.consumer.max.size");
+  // Kafka names assignors by class (3.9) or by name (4.x); Fjord has "uniform" and "range".
+  std::vector<std::string> assignors;
+  for (const std::string& a : list("group.consumer.assignors")) {
+    if (a == "uniform" || a.ends_with(".UniformAssignor")) {
+      assignors.emplace_back("uniform");
+    } else if (a == "range" || a.ends_with(".RangeAssignor")) {
+      assignors.emplace_back("range");
+    } else {
+      spdlog::warn(
+          "group.consumer.assignors: unknown assignor {} ignored (Fjord has uniform "
+          "and range)",
+          a);
+    }
+  }
+  if (!assignors.empty()) g.consumer_assignors = std::move(assignors);
   return g;
 }
 

@@ -41,6 +41,8 @@ const HandlerEntry kHandlers[] = {
     FJORD_HANDLER(IncrementalAlterConfigs, incremental_alter_configs, 0, 1),
     FJORD_HANDLER(OffsetDelete, offset_delete, 0, 0),
     FJORD_HANDLER(DescribeCluster, describe_cluster, 0, 1),
+    FJORD_HANDLER(ConsumerGroupHeartbeat, consumer_group_heartbeat, 0, 0),
+    FJORD_HANDLER(ConsumerGroupDescribe, consumer_group_describe, 0, 0),
     FJORD_HANDLER(DescribeTopicPartitions, describe_topic_partitions, 0, 0),
 };
 

@@ -42,5 +42,9 @@ asio::awaitable<Outcome> describe_groups(RequestContext& ctx, msg::DescribeGroup
 asio::awaitable<Outcome> list_groups(RequestContext& ctx, msg::ListGroupsRequest& req);
 asio::awaitable<Outcome> delete_groups(RequestContext& ctx, msg::DeleteGroupsRequest& req);
 asio::awaitable<Outcome> offset_delete(RequestContext& ctx, msg::OffsetDeleteRequest& req);
+asio::awaitable<Outcome> consumer_group_heartbeat(RequestContext& ctx,
+                                                  msg::ConsumerGroupHeartbeatRequest& req);
+asio::awaitable<Outcome> consumer_group_describe(RequestContext& ctx,
+                                                 msg::ConsumerGroupDescribeRequest& req);
 
 }  // namespace fjord::handlers

@@ -17,7 +17,9 @@ asio::awaitable<Outcome> offset_fetch(RequestContext& ctx, msg::OffsetFetchReque
   Resp resp;
   if (v >= 8) {
     for (const auto& g : req.groups) {
-      resp.groups.push_back(coordinator.fetch_offsets(g.group_id, g.topics, req.require_stable));
+      // v9 (KIP-848) names the member and its epoch.
+      resp.groups.push_back(coordinator.fetch_offsets(g.group_id, g.topics, req.require_stable,
+                                                      g.member_id, g.member_epoch));
     }
     co_return ctx.respond(resp);
   }
