@@ -168,16 +168,33 @@ bool Broker::register_in_zookeeper(std::string* error) {
     Endpoint e = advertised_endpoint(l.name);
     info.endpoints.push_back({l.name, e.host, e.port, l.security_protocol});
   }
-  if (!zk::register_broker(*zk_, info, error)) return false;
+  int64_t czxid = -1;
+  if (!zk::register_broker(*zk_, info, error, &czxid)) return false;
+  broker_epoch_ = czxid;
   // KafkaServer re-registers after a session expiry (its ephemeral znode went with the session).
   zk_->on_new_session([this, info] {
     std::string why;
+    int64_t epoch = -1;
     if (!zk::zk_ok(zk::ensure_persistent_paths(*zk_)) ||
-        !zk::register_broker(*zk_, info, &why)) {
+        !zk::register_broker(*zk_, info, &why, &epoch)) {
       spdlog::error("[KafkaServer id={}] re-registration in ZooKeeper failed: {}", broker_id(),
                     why);
+      return;
     }
+    broker_epoch_ = epoch;
   });
+  // Every broker is a controller candidate (KafkaController.startup).
+  zk::ControllerOptions options;
+  options.broker_id = broker_id();
+  options.inter_broker_listener = config_.get("inter.broker.listener.name").value_or("PLAINTEXT");
+  options.unclean_leader_election = config_.get_bool("unclean.leader.election.enable");
+  options.auto_leader_rebalance = config_.get_bool("auto.leader.rebalance.enable");
+  options.leader_imbalance_check_interval_ms =
+      config_.get_long("leader.imbalance.check.interval.seconds") * 1000;
+  options.leader_imbalance_per_broker_percentage =
+      config_.get_int("leader.imbalance.per.broker.percentage");
+  controller_ = std::make_unique<zk::Controller>(*zk_, options);
+  controller_->start();
   return true;
 }
 
@@ -227,6 +244,7 @@ void Broker::shutdown() {
   loops_->stop();
   blocking_->stop();  // runs what is still queued, then joins
   // Closing the session removes /brokers/ids/<id> at once (the controller sees the broker go).
+  if (controller_) controller_->shutdown();
   if (zk_) zk_->close();
   if (!logs_->shutdown().ok()) {
     spdlog::error("[KafkaServer id={}] the logs did not close cleanly; the next start recovers them",

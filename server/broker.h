@@ -15,6 +15,7 @@
 #include "server/group_service.h"
 #include "server/replica_manager.h"
 #include "server/tcp_server.h"
+#include "zk/controller.h"
 #include "zk/metadata_store.h"
 #include "zk/zookeeper_client.h"
 
@@ -56,6 +57,10 @@ class Broker {
   StoreStatus delete_topic(const std::string& name);
   // The ZooKeeper session in ZooKeeper mode (zookeeper.connect set), else nullptr.
   zk::ZooKeeperClient* zookeeper() { return zk_.get(); }
+  // The controller candidate in ZooKeeper mode (active or not), else nullptr.
+  zk::Controller* controller() { return controller_.get(); }
+  // This broker's epoch: the czxid of its /brokers/ids/<id> znode (-1 without ZooKeeper).
+  int64_t broker_epoch() const { return broker_epoch_.load(); }
   // The port a listener is bound to (useful with port 0 in tests).
   uint16_t bound_port(size_t listener) const { return server_->bound_port(listener); }
 
@@ -79,6 +84,8 @@ class Broker {
   bool connect_zookeeper(std::string* error);
   bool register_in_zookeeper(std::string* error);
   std::unique_ptr<zk::ZooKeeperClient> zk_;
+  std::atomic<int64_t> broker_epoch_{-1};
+  std::unique_ptr<zk::Controller> controller_;  // after zk_: destroyed first
 };
 
 }  // namespace fjord

@@ -124,7 +124,8 @@ std::optional<BrokerInfo> parse_broker_znode(int32_t id, const std::string& text
   }
 }
 
-bool register_broker(ZooKeeperClient& zk, const BrokerInfo& info, std::string* error) {
+bool register_broker(ZooKeeperClient& zk, const BrokerInfo& info, std::string* error,
+                     int64_t* czxid) {
   const std::string path = "/brokers/ids/" + std::to_string(info.id);
   const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
@@ -151,6 +152,10 @@ bool register_broker(ZooKeeperClient& zk, const BrokerInfo& info, std::string* e
     *error = "cannot register broker " + std::to_string(info.id) + " at " + path + ": " +
              zk_code_name(rc);
     return false;
+  }
+  if (czxid) {
+    ZkStat stat;
+    if (zk_ok(zk.exists(path, &stat))) *czxid = stat.czxid;
   }
   std::string addresses;
   for (const auto& e : info.endpoints) {

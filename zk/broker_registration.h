@@ -46,6 +46,8 @@ std::optional<BrokerInfo> parse_broker_znode(int32_t id, const std::string& json
 // Creates the ephemeral /brokers/ids/<id>. A znode left by this same session (a retried
 // create after a connection loss) counts as success; one owned by another session is the
 // fatal NODE_EXISTS start-up error Kafka reports.
-bool register_broker(ZooKeeperClient& zk, const BrokerInfo& info, std::string* error);
+// *czxid (if given) gets the znode's creation zxid: the broker epoch Kafka's controller uses.
+bool register_broker(ZooKeeperClient& zk, const BrokerInfo& info, std::string* error,
+                     int64_t* czxid = nullptr);
 
 }  // namespace fjord::zk

@@ -310,7 +310,9 @@ ZkCode ZooKeeperClient::create(const std::string& path, const std::string& data,
   std::shared_lock lock(handle_mu_);
   if (zh_ == nullptr) return ZkCode::kInvalidState;
   char buf[1024];
-  int rc = zoo_create(zh_, path.c_str(), data.data(), static_cast<int>(data.size()),
+  // Empty data is written as null, as Kafka's Java client does (zookeeper-shell shows "null").
+  int rc = zoo_create(zh_, path.c_str(), data.empty() ? nullptr : data.data(),
+                      data.empty() ? -1 : static_cast<int>(data.size()),
                       &ZOO_OPEN_ACL_UNSAFE, create_flags(mode), buf, sizeof buf);
   if (rc == ZOK && created_path) *created_path = buf;
   return static_cast<ZkCode>(rc);
@@ -389,8 +391,9 @@ ZkCode ZooKeeperClient::multi(const std::vector<ZkOp>& ops, int* failed_index) {
     const ZkOp& op = ops[i];
     switch (op.type) {
       case ZkOp::Type::kCreate:
-        zoo_create_op_init(&zops[i], op.path.c_str(), op.data.data(),
-                           static_cast<int>(op.data.size()), &ZOO_OPEN_ACL_UNSAFE,
+        zoo_create_op_init(&zops[i], op.path.c_str(), op.data.empty() ? nullptr : op.data.data(),
+                           op.data.empty() ? -1 : static_cast<int>(op.data.size()),
+                           &ZOO_OPEN_ACL_UNSAFE,
                            create_flags(op.mode), paths[i].data(),
                            static_cast<int>(paths[i].size()));
         break;

@@ -31,6 +31,9 @@ asio::awaitable<Outcome> incremental_alter_configs(RequestContext& ctx,
 asio::awaitable<Outcome> describe_cluster(RequestContext& ctx, msg::DescribeClusterRequest& req);
 asio::awaitable<Outcome> describe_topic_partitions(RequestContext& ctx,
                                                    msg::DescribeTopicPartitionsRequest& req);
+asio::awaitable<Outcome> alter_partition(RequestContext& ctx, msg::AlterPartitionRequest& req);
+asio::awaitable<Outcome> controlled_shutdown(RequestContext& ctx,
+                                             msg::ControlledShutdownRequest& req);
 asio::awaitable<Outcome> find_coordinator(RequestContext& ctx, msg::FindCoordinatorRequest& req);
 asio::awaitable<Outcome> join_group(RequestContext& ctx, msg::JoinGroupRequest& req);
 asio::awaitable<Outcome> sync_group(RequestContext& ctx, msg::SyncGroupRequest& req);
