@@ -10,6 +10,7 @@
 #include "server/meta_properties.h"
 #include "server/topic_config.h"
 #include "zk/broker_registration.h"
+#include "zk/controlled_shutdown.h"
 #include "zk/embedded_store.h"
 #include "zk/zk_metadata_store.h"
 
@@ -234,6 +235,17 @@ void Broker::shutdown() {
   if (!started_) return;
   started_ = false;
   spdlog::info("[KafkaServer id={}] shutting down", broker_id());
+  if (zk_ && config_.get_bool("controlled.shutdown.enable")) {
+    // Leaderships move away while this broker still serves (the controller may be this one).
+    zk::ControlledShutdownOptions options;
+    options.broker_id = broker_id();
+    options.broker_epoch = broker_epoch();
+    options.inter_broker_listener =
+        config_.get("inter.broker.listener.name").value_or("PLAINTEXT");
+    options.max_retries = config_.get_int("controlled.shutdown.max.retries");
+    options.retry_backoff_ms = config_.get_long("controlled.shutdown.retry.backoff.ms");
+    zk::controlled_shutdown(*zk_, options);
+  }
   groups_->shutdown();
   server_->stop_accepting_and_drain();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
