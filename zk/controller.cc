@@ -43,11 +43,14 @@ Controller::Controller(ZooKeeperClient& zk, ControllerOptions options)
 Controller::~Controller() { shutdown(); }
 
 void Controller::start() {
-  zk_.on_change("/controller", [this](ZkEvent, const std::string&) { on_controller_change(); });
-  zk_.on_children("/brokers/ids", [this](ZkEvent, const std::string&) { on_broker_change(); });
-  zk_.on_children("/brokers/topics", [this](ZkEvent, const std::string&) { on_topic_change(); });
+  zk_.on_change("/controller",
+                [this](ZkEvent, const std::string&) { on_controller_change(); }, this);
+  zk_.on_children("/brokers/ids",
+                [this](ZkEvent, const std::string&) { on_broker_change(); }, this);
+  zk_.on_children("/brokers/topics",
+                [this](ZkEvent, const std::string&) { on_topic_change(); }, this);
   zk_.on_children("/admin/delete_topics",
-                  [this](ZkEvent, const std::string&) { on_delete_topics(); });
+                [this](ZkEvent, const std::string&) { on_delete_topics(); }, this);
   // KafkaController: a controller whose session expired resigns; every new session re-elects.
   zk_.on_session_expired([this] { resign(); });
   zk_.on_new_session([this] { elect(); });
@@ -264,7 +267,7 @@ void Controller::load_topic(const std::string& name) {
 
 void Controller::watch_topic(const std::string& name) {
   zk_.on_change(topic_path(name),
-                [this, name](ZkEvent, const std::string&) { on_topic_modified(name); });
+                [this, name](ZkEvent, const std::string&) { on_topic_modified(name); }, this);
 }
 
 // --- events ---
@@ -376,7 +379,7 @@ void Controller::on_topic_change() {
     for (auto s = states_.begin(); s != states_.end();) {
       s = s->first.first == it->first ? states_.erase(s) : std::next(s);
     }
-    zk_.remove_handlers(topic_path(it->first));
+    zk_.remove_handlers(topic_path(it->first), this);
     it = topics_.erase(it);
   }
   if (!fresh.empty()) on_new_partitions(fresh);
@@ -502,7 +505,7 @@ void Controller::on_delete_topics() {
       for (auto s = states_.begin(); s != states_.end();) {
         s = s->first.first == name ? states_.erase(s) : std::next(s);
       }
-      zk_.remove_handlers(topic_path(name));
+      zk_.remove_handlers(topic_path(name), this);
       topics_.erase(name);
       spdlog::info("[Controller id={}] Deletion of topic {} successfully completed",
                    options_.broker_id, name);

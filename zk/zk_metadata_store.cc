@@ -39,10 +39,10 @@ ZkMetadataStore::ZkMetadataStore(ZooKeeperClient& zk, ZkMetadataStoreOptions opt
 }
 
 bool ZkMetadataStore::start(std::string* error) {
-  zk_.on_children("/brokers/topics", [this](ZkEvent, const std::string&) { reload_all(); });
-  zk_.on_children(kConfigChanges, [this](ZkEvent, const std::string&) {
-    process_config_changes();
-  });
+  zk_.on_children(
+      "/brokers/topics", [this](ZkEvent, const std::string&) { reload_all(); }, this);
+  zk_.on_children(
+      kConfigChanges, [this](ZkEvent, const std::string&) { process_config_changes(); }, this);
   zk_.on_new_session([this] { reload_all(); });
   std::vector<std::string> names;
   ZkCode rc = zk_.get_children("/brokers/topics", &names);
@@ -66,9 +66,12 @@ void ZkMetadataStore::reload_all() {
   std::map<std::string, std::shared_ptr<const TopicMetadata>> topics;
   for (const std::string& name : names) {
     std::string data, config_data;
-    zk_.on_change(topic_path(name), [this](ZkEvent, const std::string& path) {
-      reload_topic(path.substr(std::string("/brokers/topics/").size()));
-    });
+    zk_.on_change(
+        topic_path(name),
+        [this](ZkEvent, const std::string& path) {
+          reload_topic(path.substr(std::string("/brokers/topics/").size()));
+        },
+        this);
     if (!zk_ok(zk_.get(topic_path(name), &data, nullptr, /*watch=*/true))) continue;
     auto znode = decode_topic_znode(data);
     if (!znode) {

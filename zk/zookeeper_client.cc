@@ -200,14 +200,16 @@ void ZooKeeperClient::handle_event(int type, int state, std::string path) {
     return;
   }
   post([this, event, path = std::move(path)] {
-    Handler handler;
+    std::vector<Handler> handlers;
     {
       std::lock_guard lock(hook_mu_);
       auto& table = event == ZkEvent::kChildrenChanged ? child_handlers_ : change_handlers_;
       auto it = table.find(path);
-      if (it != table.end()) handler = it->second;
+      if (it != table.end()) {
+        for (const auto& [_, h] : it->second) handlers.push_back(h);
+      }
     }
-    if (handler) handler(event, path);
+    for (auto& h : handlers) h(event, path);
   });
 }
 
@@ -259,20 +261,24 @@ void ZooKeeperClient::run_worker() {
   }
 }
 
-void ZooKeeperClient::on_change(const std::string& path, Handler handler) {
+void ZooKeeperClient::on_change(const std::string& path, Handler handler, const void* owner) {
   std::lock_guard lock(hook_mu_);
-  change_handlers_[path] = std::move(handler);
+  change_handlers_[path][owner] = std::move(handler);
 }
 
-void ZooKeeperClient::on_children(const std::string& path, Handler handler) {
+void ZooKeeperClient::on_children(const std::string& path, Handler handler, const void* owner) {
   std::lock_guard lock(hook_mu_);
-  child_handlers_[path] = std::move(handler);
+  child_handlers_[path][owner] = std::move(handler);
 }
 
-void ZooKeeperClient::remove_handlers(const std::string& path) {
+void ZooKeeperClient::remove_handlers(const std::string& path, const void* owner) {
   std::lock_guard lock(hook_mu_);
-  change_handlers_.erase(path);
-  child_handlers_.erase(path);
+  for (auto* table : {&change_handlers_, &child_handlers_}) {
+    auto it = table->find(path);
+    if (it == table->end()) continue;
+    it->second.erase(owner);
+    if (it->second.empty()) table->erase(it);
+  }
 }
 
 void ZooKeeperClient::on_session_expired(std::function<void()> hook) {

@@ -127,10 +127,14 @@ class ZooKeeperClient {
   ZkCode remove_recursive(const std::string& path);
 
   // --- watches and session hooks (run on the worker thread) ---
+  // Several owners (the metadata store, the controller) may follow one path: each registers
+  // its handler under its own owner key, and every one of them runs on an event.
   using Handler = std::function<void(ZkEvent, const std::string& path)>;
-  void on_change(const std::string& path, Handler handler);    // data/created/deleted
-  void on_children(const std::string& path, Handler handler);  // child list changed
-  void remove_handlers(const std::string& path);
+  void on_change(const std::string& path, Handler handler,
+                 const void* owner = nullptr);  // data changed / created / deleted
+  void on_children(const std::string& path, Handler handler,
+                   const void* owner = nullptr);  // child list changed
+  void remove_handlers(const std::string& path, const void* owner = nullptr);
   void on_session_expired(std::function<void()> hook);
   void on_new_session(std::function<void()> hook);
 
@@ -166,8 +170,8 @@ class ZooKeeperClient {
   uint64_t generation_ = 0;  // which handle the events belong to
 
   std::mutex hook_mu_;
-  std::map<std::string, Handler> change_handlers_;
-  std::map<std::string, Handler> child_handlers_;
+  std::map<std::string, std::map<const void*, Handler>> change_handlers_;
+  std::map<std::string, std::map<const void*, Handler>> child_handlers_;
   std::vector<std::function<void()>> expired_hooks_;
   std::vector<std::function<void()>> new_session_hooks_;
 

@@ -154,6 +154,26 @@ TEST_F(ZooKeeperClientTest, WatchesReachTheHandlersOnTheWorkerThread) {
   EXPECT_EQ(data_events, 1);
 }
 
+// The metadata store and the controller of one broker both follow /brokers/topics: one
+// registration must not replace the other (the controller's broker missed new topics).
+TEST_F(ZooKeeperClientTest, EveryOwnerOfAPathGetsTheEvent) {
+  auto c = connect("/owners");
+  ASSERT_TRUE(c);
+  std::atomic<int> store{0}, controller{0};
+  int store_key = 0, controller_key = 0;
+  c->on_children("/", [&](ZkEvent, const std::string&) { ++store; }, &store_key);
+  c->on_children("/", [&](ZkEvent, const std::string&) { ++controller; }, &controller_key);
+  std::vector<std::string> children;
+  ASSERT_EQ(c->get_children("/", &children, true), ZkCode::kOk);
+  ASSERT_EQ(c->create("/a", "", CreateMode::kPersistent), ZkCode::kOk);
+  EXPECT_TRUE(itest::wait_for([&] { return store == 1 && controller == 1; }, 10s, 10ms));
+  c->remove_handlers("/", &controller_key);
+  ASSERT_EQ(c->get_children("/", &children, true), ZkCode::kOk);
+  ASSERT_EQ(c->create("/b", "", CreateMode::kPersistent), ZkCode::kOk);
+  EXPECT_TRUE(itest::wait_for([&] { return store == 2; }, 10s, 10ms));
+  EXPECT_EQ(controller, 1);
+}
+
 TEST_F(ZooKeeperClientTest, ExpiredSessionIsRecreatedAndHooksRun) {
   auto c = connect("/expiry");
   ASSERT_TRUE(c);
