@@ -43,7 +43,8 @@ StoreStatus check(const Broker& broker, const MetadataSnapshot& snap, const Topi
     }
     std::set<int32_t> seen;
     for (int32_t id : a.broker_ids) {
-      if (id != broker.broker_id()) {
+      // In ZooKeeper mode the store checks the ids against the live brokers.
+      if (!broker.config().get("zookeeper.connect") && id != broker.broker_id()) {
         return {ErrorCode::kInvalidReplicaAssignment,
                 "The manual partition assignment includes broker " + std::to_string(id) +
                     ", but no such broker is registered."};
