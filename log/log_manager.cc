@@ -102,7 +102,7 @@ Result<void> LogManager::load_dir(const fs::path& dir) {
       std::lock_guard lock(out_mu);
       std::lock_guard lock2(mu_);
       logs_[tp] = LogPtr(std::move(*log));
-      log_dir_of_[tp] = dir;
+      if (log_dir_of_.emplace(tp, dir).second) ++partitions_in_dir_[dir];
     }
   };
   int threads = std::max(1, config_.recovery_threads_per_dir);
@@ -144,13 +144,11 @@ Result<LogManager::LogPtr> LogManager::get_or_create(const TopicPartition& tp,
     std::lock_guard lock(mu_);
     if (auto it = logs_.find(tp); it != logs_.end()) return it->second;
     if (config_.log_dirs.empty()) return ErrorCode::kLogDirNotFound;
-    // Kafka's nextLogDirs: the dir with the fewest partitions.
-    std::map<fs::path, size_t> counts;
-    for (const auto& d : config_.log_dirs) counts[d] = 0;
-    for (const auto& [t, d] : log_dir_of_) ++counts[d];
+    // Kafka's nextLogDirs: the dir with the fewest partitions (counted as logs come and go:
+    // creating n partitions must not cost n^2).
     dir = config_.log_dirs.front();
     for (const auto& d : config_.log_dirs) {
-      if (counts[d] < counts[dir]) dir = d;
+      if (partitions_in_dir_[d] < partitions_in_dir_[dir]) dir = d;
     }
   }
   PartitionLogParams p;
@@ -166,7 +164,7 @@ Result<LogManager::LogPtr> LogManager::get_or_create(const TopicPartition& tp,
   }
   std::lock_guard lock(mu_);
   auto [it, inserted] = logs_.emplace(tp, LogPtr(std::move(*log)));
-  if (inserted) log_dir_of_[tp] = dir;
+  if (inserted && log_dir_of_.emplace(tp, dir).second) ++partitions_in_dir_[dir];
   return it->second;
 }
 
@@ -178,7 +176,10 @@ Result<void> LogManager::delete_log(const TopicPartition& tp) {
     if (it == logs_.end()) return ErrorCode::kUnknownTopicOrPartition;
     log = it->second;
     logs_.erase(it);
-    log_dir_of_.erase(tp);
+    if (auto d = log_dir_of_.find(tp); d != log_dir_of_.end()) {
+      --partitions_in_dir_[d->second];
+      log_dir_of_.erase(d);
+    }
   }
   (void)log->close();
   fs::path to = log->dir();

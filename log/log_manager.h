@@ -93,6 +93,7 @@ class LogManager {
   mutable std::mutex mu_;
   std::map<TopicPartition, LogPtr> logs_;
   std::map<TopicPartition, fs::path> log_dir_of_;
+  std::map<fs::path, size_t> partitions_in_dir_;  // log_dir_of_ counted, for get_or_create
   std::mutex checkpoint_mu_;
   std::unique_ptr<LogCleaner> cleaner_;  // after logs_: stopped and destroyed first
   int64_t load_ms_ = 0;
