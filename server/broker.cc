@@ -105,6 +105,7 @@ bool Broker::start(std::string* error) {
   logs_ = std::move(*logs);
   spdlog::info("loaded {} partition logs in {} ms", logs_->size(), logs_->load_ms());
   replicas_ = std::make_unique<ReplicaManager>(broker_id(), *logs_, log_config.default_config);
+  configure_replication();
   replicas_->apply(*metadata_->snapshot());
   metadata_->subscribe([this](const auto& snapshot) { replicas_->apply(*snapshot); });
   logs_->startup();
@@ -199,6 +200,28 @@ bool Broker::register_in_zookeeper(std::string* error) {
   return true;
 }
 
+void Broker::configure_replication() {
+  ReplicationConfig rc;
+  rc.zk_mode = zk_mode();
+  rc.min_insync_replicas = config_.get_int("min.insync.replicas");
+  rc.num_replica_fetchers = config_.get_int("num.replica.fetchers");
+  rc.replica_fetch_max_bytes = config_.get_int("replica.fetch.max.bytes");
+  rc.replica_fetch_response_max_bytes = config_.get_int("replica.fetch.response.max.bytes");
+  rc.replica_fetch_min_bytes = config_.get_int("replica.fetch.min.bytes");
+  rc.replica_fetch_wait_max_ms = config_.get_int("replica.fetch.wait.max.ms");
+  rc.replica_fetch_backoff_ms = config_.get_int("replica.fetch.backoff.ms");
+  rc.replica_socket_timeout_ms = config_.get_int("replica.socket.timeout.ms");
+  rc.replica_lag_time_max_ms = config_.get_long("replica.lag.time.max.ms");
+  rc.inter_broker_listener = config_.get("inter.broker.listener.name")
+                                 .value_or(config_.listeners().front().name);
+  if (rc.zk_mode) {
+    isr_sender_ = std::make_unique<AlterPartitionSender>(
+        broker_id(), [this] { return replicas_->broker_epoch(); }, replicas_->metadata_cache(),
+        rc.inter_broker_listener);
+  }
+  replicas_->configure(rc, isr_sender_.get());
+}
+
 Endpoint Broker::advertised_endpoint(const std::string& listener_name) const {
   const auto& advertised = config_.advertised_listeners();
   const Listener* match = nullptr;
@@ -255,6 +278,7 @@ void Broker::shutdown() {
   }
   loops_->stop();
   blocking_->stop();  // runs what is still queued, then joins
+  replicas_->shutdown();
   // Closing the session removes /brokers/ids/<id> at once (the controller sees the broker go).
   if (controller_) controller_->shutdown();
   if (zk_) zk_->close();

@@ -13,6 +13,7 @@
 #include "server/event_loops.h"
 #include "server/fetch_session.h"
 #include "server/group_service.h"
+#include "server/alter_partition_sender.h"
 #include "server/replica_manager.h"
 #include "server/tcp_server.h"
 #include "zk/controller.h"
@@ -42,6 +43,9 @@ class Broker {
   const std::string& cluster_id() const { return cluster_id_; }
   MetadataStore& metadata() { return *metadata_; }
   ReplicaManager& replicas() { return *replicas_; }
+  // ZooKeeper mode (zookeeper.connect set): the controller drives partitions and Metadata is
+  // answered from the metadata cache it feeds.
+  bool zk_mode() const { return config_.get("zookeeper.connect").has_value(); }
   coordinator::ProducerIdManager& producer_ids() { return *producer_ids_; }
   FetchSessionCache& fetch_sessions() { return *fetch_sessions_; }
   GroupService& groups() { return *groups_; }
@@ -65,11 +69,14 @@ class Broker {
   uint16_t bound_port(size_t listener) const { return server_->bound_port(listener); }
 
  private:
+  void configure_replication();
+
   BrokerConfig config_;
   std::string cluster_id_;
   std::unique_ptr<MetadataStore> metadata_;
   std::unique_ptr<log::LogManager> logs_;
   std::unique_ptr<ReplicaManager> replicas_;
+  std::unique_ptr<AlterPartitionSender> isr_sender_;
   std::unique_ptr<coordinator::ProducerIdManager> producer_ids_;
   std::unique_ptr<FetchSessionCache> fetch_sessions_;
   std::unique_ptr<GroupService> groups_;

@@ -45,7 +45,8 @@ struct DownConversion {
 
 // Reads one partition into `out`, charging `budget`. For v0-v3 the data is left in
 // `conversions` for down-conversion instead of being spliced.
-void read_partition(const Wanted& w, int16_t version, bool read_committed, int32_t& budget,
+void read_partition(const Wanted& w, int16_t version, bool read_committed, bool from_follower,
+                    int32_t& budget,
                     bool& first_with_data, Resp::PartitionData& out, Response& keep,
                     size_t index, std::vector<DownConversion>& conversions) {
   out.partition_index = w.key.partition;
@@ -75,7 +76,9 @@ void read_partition(const Wanted& w, int16_t version, bool read_committed, int32
     out.records = RecordsRef::of(ByteView());
     return;
   }
-  auto read = log.read(w.fetch_offset, std::max(max, 0), hw,
+  // A follower reads up to the log end; consumers only up to the high watermark.
+  const int64_t max_offset = from_follower ? log.log_end_offset() : hw;
+  auto read = log.read(w.fetch_offset, std::max(max, 0), max_offset,
                        first_with_data && !hard_limit);
   if (!read.ok()) {
     out.aborted_transactions.reset();
@@ -187,16 +190,35 @@ asio::awaitable<Outcome> fetch(RequestContext& ctx, msg::FetchRequest& req) {
       w.error = ErrorCode::kUnknownTopicId;
     } else {
       w.partition = ctx.broker.replicas().get(key.topic, key.partition);
-      if (!w.partition) w.error = ErrorCode::kUnknownTopicOrPartition;
+      if (!w.partition) {
+        w.error = ErrorCode::kUnknownTopicOrPartition;
+      } else if (!w.partition->is_leader()) {
+        // Only leaders serve fetches (no fetch-from-follower): the client refreshes metadata.
+        w.partition = nullptr;
+        w.error = ErrorCode::kNotLeaderOrFollower;
+      }
     }
     wanted.push_back(std::move(w));
   }
 
   const bool read_committed = v >= 4 && req.isolation_level == 1;
+  // A follower's fetch (replica id >= 0; v15+ carries it in replica_state) also reports its
+  // log end offset to the leader.
+  const int32_t replica_id = v >= 15 ? req.replica_state.replica_id : req.replica_id;
+  const bool from_follower = replica_id >= 0;
+  if (from_follower) {
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::steady_clock::now().time_since_epoch())
+                         .count();
+    for (const Wanted& w : wanted) {
+      if (w.partition) w.partition->update_follower_fetch(replica_id, w.fetch_offset, now);
+    }
+  }
   const int32_t max_bytes = v >= 3 ? req.max_bytes : std::numeric_limits<int32_t>::max();
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0, req.max_wait_ms));
   auto executor = co_await asio::this_coro::executor;
+  std::vector<int64_t> seen_leo;
   while (true) {
     Response keep;
     std::vector<DownConversion> conversions;  // their bytes are viewed until encoding
@@ -204,11 +226,13 @@ asio::awaitable<Outcome> fetch(RequestContext& ctx, msg::FetchRequest& req) {
     bool first_with_data = true;
     bool any_error = false;
     std::vector<int64_t> seen_hw;
+    seen_leo.clear();
     std::vector<Resp::PartitionData> data(wanted.size());
     for (size_t i = 0; i < wanted.size(); ++i) {
       seen_hw.push_back(wanted[i].partition ? wanted[i].partition->log().high_watermark() : -1);
-      read_partition(wanted[i], v, read_committed, budget, first_with_data, data[i], keep, i,
-                     conversions);
+      seen_leo.push_back(wanted[i].partition ? wanted[i].partition->log().log_end_offset() : -1);
+      read_partition(wanted[i], v, read_committed, from_follower, budget, first_with_data, data[i],
+                     keep, i, conversions);
       any_error = any_error || data[i].error_code != 0;
     }
     if (!conversions.empty()) {
@@ -274,7 +298,9 @@ asio::awaitable<Outcome> fetch(RequestContext& ctx, msg::FetchRequest& req) {
     // Data may have arrived between the read and the registration: check once more.
     bool arrived = false;
     for (size_t i = 0; i < wanted.size(); ++i) {
-      if (wanted[i].partition && wanted[i].partition->log().high_watermark() != seen_hw[i]) {
+      if (wanted[i].partition &&
+          (wanted[i].partition->log().high_watermark() != seen_hw[i] ||
+           (from_follower && wanted[i].partition->log().log_end_offset() != seen_leo[i]))) {
         arrived = true;
       }
     }

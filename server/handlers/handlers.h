@@ -16,6 +16,11 @@ Outcome api_versions_unsupported(RequestContext& ctx);
 asio::awaitable<Outcome> metadata(RequestContext& ctx, msg::MetadataRequest& req);
 asio::awaitable<Outcome> produce(RequestContext& ctx, msg::ProduceRequest& req);
 asio::awaitable<Outcome> fetch(RequestContext& ctx, msg::FetchRequest& req);
+asio::awaitable<Outcome> leader_and_isr(RequestContext& ctx, msg::LeaderAndIsrRequest& req);
+asio::awaitable<Outcome> stop_replica(RequestContext& ctx, msg::StopReplicaRequest& req);
+asio::awaitable<Outcome> update_metadata(RequestContext& ctx, msg::UpdateMetadataRequest& req);
+asio::awaitable<Outcome> offset_for_leader_epoch(RequestContext& ctx,
+                                                 msg::OffsetForLeaderEpochRequest& req);
 asio::awaitable<Outcome> list_offsets(RequestContext& ctx, msg::ListOffsetsRequest& req);
 asio::awaitable<Outcome> create_topics(RequestContext& ctx, msg::CreateTopicsRequest& req);
 asio::awaitable<Outcome> delete_topics(RequestContext& ctx, msg::DeleteTopicsRequest& req);

@@ -1,7 +1,8 @@
 // Metadata (key 3): brokers, cluster id, controller, and topics with their partitions.
 // Unknown topics are auto-created when auto.create.topics.enable and the request allows it
 // (v4+: allow_auto_topic_creation); like Kafka, the response then says LEADER_NOT_AVAILABLE
-// for that topic and the client asks again.
+// for that topic and the client asks again. In ZooKeeper mode brokers, controller and partition
+// states (leader, ISR, offline replicas) come from the metadata cache that UpdateMetadata feeds.
 #include "server/broker.h"
 #include "server/handlers/authorized_operations.h"
 #include "server/handlers/handlers.h"
@@ -35,6 +36,33 @@ Resp::MetadataResponseTopic describe_topic(const TopicMetadata& t, bool include_
   return out;
 }
 
+// ZooKeeper mode: a topic as the metadata cache has it (Kafka's ZkMetadataCache): a partition
+// whose leader is not alive answers LEADER_NOT_AVAILABLE with leader -1.
+Resp::MetadataResponseTopic describe_cached_topic(const ClusterView& view, const CachedTopic& t,
+                                                  const TopicMetadata* stored, bool include_ops) {
+  Resp::MetadataResponseTopic out;
+  out.name = t.name;
+  out.topic_id = !t.topic_id.is_zero() ? t.topic_id : (stored ? stored->topic_id : Uuid{});
+  out.is_internal = is_internal_topic(t.name);
+  for (const auto& [index, p] : t.partitions) {
+    Resp::MetadataResponsePartition part;
+    part.partition_index = index;
+    part.leader_epoch = p.leader_epoch;
+    part.replica_nodes = p.replicas;
+    part.isr_nodes = p.isr;
+    part.offline_replicas = p.offline_replicas;
+    if (p.leader >= 0 && view.brokers.contains(p.leader)) {
+      part.leader_id = p.leader;
+    } else {
+      part.leader_id = -1;
+      part.error_code = static_cast<int16_t>(ErrorCode::kLeaderNotAvailable);
+    }
+    out.partitions.push_back(std::move(part));
+  }
+  if (include_ops) out.topic_authorized_operations = kTopicAuthorizedOperations;
+  return out;
+}
+
 Resp::MetadataResponseTopic topic_error(ErrorCode code, std::optional<std::string> name,
                                         Uuid id = {}) {
   Resp::MetadataResponseTopic out;
@@ -51,10 +79,28 @@ asio::awaitable<Outcome> metadata(RequestContext& ctx, msg::MetadataRequest& req
   Broker& broker = ctx.broker;
   const int16_t v = ctx.version();
   Resp resp;
-  Endpoint self = broker.advertised_endpoint(ctx.conn.listener_name);
-  resp.brokers.push_back({broker.broker_id(), self.host, self.port, broker.rack(), {}});
+  const bool zk_mode = broker.zk_mode();
+  std::shared_ptr<const ClusterView> view;
+  if (zk_mode) {
+    // Every live broker with an endpoint on this listener, as the controller last said. Before
+    // the controller's first UpdateMetadata this broker lists only itself.
+    view = broker.replicas().metadata_cache().view();
+    if (!broker.replicas().metadata_cache().initialized()) {
+      Endpoint self = broker.advertised_endpoint(ctx.conn.listener_name);
+      resp.brokers.push_back({broker.broker_id(), self.host, self.port, broker.rack(), {}});
+    }
+    for (const auto& [id, b] : view->brokers) {
+      auto e = b.endpoints.find(ctx.conn.listener_name);
+      if (e == b.endpoints.end()) continue;
+      resp.brokers.push_back({id, e->second.host, e->second.port, b.rack, {}});
+    }
+    resp.controller_id = view->controller_id;
+  } else {
+    Endpoint self = broker.advertised_endpoint(ctx.conn.listener_name);
+    resp.brokers.push_back({broker.broker_id(), self.host, self.port, broker.rack(), {}});
+    resp.controller_id = broker.broker_id();
+  }
   resp.cluster_id = broker.cluster_id();
-  resp.controller_id = broker.broker_id();
   const bool include_ops = v >= 8 && req.include_topic_authorized_operations;
   if (v >= 8 && v <= 10 && req.include_cluster_authorized_operations) {
     resp.cluster_authorized_operations = kClusterAuthorizedOperations;
@@ -63,7 +109,19 @@ asio::awaitable<Outcome> metadata(RequestContext& ctx, msg::MetadataRequest& req
   auto snap = broker.metadata().snapshot();
   // v0: an empty list means every topic; v1+: null means every topic, empty means none.
   const bool all_topics = !req.topics || (v == 0 && req.topics->empty());
+  auto describe = [&](const TopicMetadata& t) {
+    if (!zk_mode) return describe_topic(t, include_ops, 0);
+    auto it = view->topics.find(t.name);
+    if (it == view->topics.end()) return topic_error(ErrorCode::kLeaderNotAvailable, t.name);
+    return describe_cached_topic(*view, it->second, &t, include_ops);
+  };
   if (all_topics) {
+    if (zk_mode) {
+      for (const auto& [name, t] : view->topics) {
+        resp.topics.push_back(describe_cached_topic(*view, t, snap->find(name), include_ops));
+      }
+      co_return ctx.respond(resp);
+    }
     for (const auto& [name, t] : snap->topics) {
       resp.topics.push_back(describe_topic(*t, include_ops, 0));
     }
@@ -76,14 +134,14 @@ asio::awaitable<Outcome> metadata(RequestContext& ctx, msg::MetadataRequest& req
     if (!rt.name) {
       // v10+: by topic id.
       const TopicMetadata* t = snap->find(rt.topic_id);
-      resp.topics.push_back(t ? describe_topic(*t, include_ops, 0)
+      resp.topics.push_back(t ? describe(*t)
                               : topic_error(ErrorCode::kUnknownTopicId, std::nullopt,
                                             rt.topic_id));
       continue;
     }
     const std::string& name = *rt.name;
     if (const TopicMetadata* t = snap->find(name)) {
-      resp.topics.push_back(describe_topic(*t, include_ops, 0));
+      resp.topics.push_back(describe(*t));
       continue;
     }
     if (!valid_topic_name(name)) {

@@ -1,10 +1,16 @@
 // Produce (key 0): appends each partition's batches to the leader's log. acks=0 gets no
 // response (and an error then closes the connection, as Kafka does, so the client refreshes
-// its metadata); acks=1 and acks=-1 are answered once the local append is done, which on a
-// single node is also the ISR's. When flush.messages is reached the fsync runs on the
-// blocking-work pool and the answer waits for it. Produce v0-v2 may carry magic 0/1 message
+// its metadata); acks=1 is answered once the local append is done; acks=-1 once the high
+// watermark passes the append (the ISR has it), NOT_ENOUGH_REPLICAS before the append when the
+// ISR is below min.insync.replicas, REQUEST_TIMED_OUT after timeout_ms. A partition this broker
+// does not lead answers NOT_LEADER_OR_FOLLOWER. When flush.messages is reached the fsync runs on
+// the blocking-work pool and the answer waits for it. Produce v0-v2 may carry magic 0/1 message
 // sets: they are converted to one magic-2 batch before the append.
 #include <algorithm>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
 
 #include "protocol/records/batch_header.h"
 #include "protocol/records/conversion.h"
@@ -23,6 +29,7 @@ struct PartitionOutcome {
   PartitionPtr flush;  // set when the flush policy demands an fsync before the answer
   std::vector<log::RecordRejection> record_errors;
   int64_t log_start_offset = -1;  // in a failed answer (Kafka: -1 for the known errors)
+  PartitionPtr appended;  // set on a successful append (acks=all waits on it)
 };
 
 // Kafka's LogValidator.processRecordErrors: the exception message sent as error_message.
@@ -60,7 +67,7 @@ bool answers_without_log_start(ErrorCode e) {
 
 PartitionOutcome append_partition(Broker& broker, const std::string& topic,
                                   const msg::ProduceRequest::PartitionProduceData& data,
-                                  int16_t version) {
+                                  int16_t version, int16_t acks) {
   PartitionOutcome out;
   PartitionPtr partition = broker.replicas().get(topic, data.index);
   if (!partition) {
@@ -98,7 +105,7 @@ PartitionOutcome append_partition(Broker& broker, const std::string& topic,
     bytes = std::span<uint8_t>(converted.data(), converted.size());
   }
   Result<log::AppendInfo> info =
-      partition->append_as_leader(bytes, /*defer_flush=*/true, &out.record_errors);
+      partition->append_as_leader(bytes, acks, /*defer_flush=*/true, &out.record_errors);
   if (!info.ok()) {
     out.error = info.error();
     if (!out.record_errors.empty()) out.message = record_errors_message(out.error, out.record_errors);
@@ -108,8 +115,64 @@ PartitionOutcome append_partition(Broker& broker, const std::string& topic,
     return out;
   }
   out.info = *info;
-  if (info->flush_needed) out.flush = std::move(partition);
+  if (info->flush_needed) out.flush = partition;
+  out.appended = std::move(partition);
   return out;
+}
+
+// acks=all (Kafka's DelayedProduce): waits until every partition's high watermark passes its
+// append, woken by the high watermark advance (Partition::on_next_append), not by polling.
+// Partitions still short at timeout_ms answer REQUEST_TIMED_OUT.
+template <typename Waiting>
+asio::awaitable<void> await_replication(std::vector<Waiting>& waiting, int32_t timeout_ms) {
+  auto executor = co_await asio::this_coro::executor;
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0, timeout_ms));
+  std::vector<bool> done(waiting.size(), false);
+  while (true) {
+    auto timer = std::make_shared<asio::steady_timer>(executor, deadline);
+    std::vector<uint64_t> ids(waiting.size(), 0);
+    // Register before checking, so an advance between the check and the wait is not lost.
+    for (size_t i = 0; i < waiting.size(); ++i) {
+      if (done[i] || waiting[i].response == nullptr) continue;
+      std::weak_ptr<asio::steady_timer> weak = timer;
+      ids[i] = waiting[i].partition->on_next_append([weak, executor] {
+        asio::post(executor, [weak] {
+          if (auto t = weak.lock()) t->cancel();
+        });
+      });
+    }
+    bool pending = false;
+    for (size_t i = 0; i < waiting.size(); ++i) {
+      if (done[i] || waiting[i].response == nullptr) continue;
+      std::optional<ErrorCode> r = waiting[i].partition->check_replicated(
+          waiting[i].required_offset);
+      if (r) {
+        done[i] = true;
+        if (*r != ErrorCode::kNone) {
+          waiting[i].response->error_code = static_cast<int16_t>(*r);
+          if (*r != ErrorCode::kNotEnoughReplicasAfterAppend) waiting[i].response->base_offset = -1;
+        }
+      } else {
+        pending = true;
+      }
+    }
+    if (pending && std::chrono::steady_clock::now() < deadline) {
+      (void)co_await timer->async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    }
+    for (size_t i = 0; i < waiting.size(); ++i) {
+      if (ids[i] != 0) waiting[i].partition->remove_waiter(ids[i]);
+    }
+    if (!pending) co_return;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      for (size_t i = 0; i < waiting.size(); ++i) {
+        if (done[i] || waiting[i].response == nullptr) continue;
+        waiting[i].response->error_code = static_cast<int16_t>(ErrorCode::kRequestTimedOut);
+        waiting[i].response->base_offset = -1;
+      }
+      co_return;
+    }
+  }
 }
 
 }  // namespace
@@ -124,7 +187,7 @@ asio::awaitable<Outcome> produce(RequestContext& ctx, msg::ProduceRequest& req) 
       if (!valid_acks) {
         o.error = ErrorCode::kInvalidRequiredAcks;
       } else {
-        o = append_partition(ctx.broker, topic.name, data, v);
+        o = append_partition(ctx.broker, topic.name, data, v, req.acks);
       }
     }
   }
@@ -145,6 +208,14 @@ asio::awaitable<Outcome> produce(RequestContext& ctx, msg::ProduceRequest& req) 
   }
   Resp resp;
   bool any_error = false;
+  // acks=all: partitions appended to, with the offset the high watermark must pass.
+  struct Waiting {
+    PartitionPtr partition;
+    int64_t required_offset;
+    Resp::PartitionProduceResponse* response;
+  };
+  std::vector<Waiting> waiting;
+  std::vector<std::pair<size_t, size_t>> waiting_at;  // (topic, partition) response indexes
   size_t next_outcome = 0;
   for (const auto& topic : req.topic_data) {
     Resp::TopicProduceResponse tr;
@@ -177,12 +248,24 @@ asio::awaitable<Outcome> produce(RequestContext& ctx, msg::ProduceRequest& req) 
                         ctx.client_id(), error_name(o.error), o.message);
         }
       }
+      if (req.acks == -1 && o.error == ErrorCode::kNone && o.appended) {
+        waiting.push_back({o.appended, o.info.last_offset + 1, nullptr});
+        waiting_at.emplace_back(resp.responses.size(), tr.partition_responses.size());
+      }
       tr.partition_responses.push_back(std::move(pr));
     }
     resp.responses.push_back(std::move(tr));
   }
   if (req.acks == 0) {
     co_return any_error ? Outcome::close() : Outcome::no_response();
+  }
+  if (!waiting.empty()) {
+    // Point each waiting entry at its response (the vectors no longer grow).
+    for (size_t i = 0; i < waiting.size(); ++i) {
+      waiting[i].response =
+          &resp.responses[waiting_at[i].first].partition_responses[waiting_at[i].second];
+    }
+    co_await await_replication(waiting, req.timeout_ms);
   }
   co_return ctx.respond(resp);
 }

@@ -1,0 +1,15 @@
+// LeaderAndIsr (key 4, from the controller): makes partitions leaders or followers. Checks as
+// Kafka's ReplicaManager.becomeLeaderOrFollower: a request from an older controller epoch gets
+// STALE_CONTROLLER_EPOCH; per partition, a leader epoch not newer than the current one gets
+// STALE_CONTROLLER_EPOCH, a broker not among the replicas UNKNOWN_TOPIC_OR_PARTITION, a topic id
+// different from the log's INCONSISTENT_TOPIC_ID.
+#include "server/broker.h"
+#include "server/handlers/handlers.h"
+
+namespace fjord::handlers {
+
+asio::awaitable<Outcome> leader_and_isr(RequestContext& ctx, msg::LeaderAndIsrRequest& req) {
+  co_return ctx.respond(ctx.broker.replicas().become_leader_or_follower(req, ctx.version()));
+}
+
+}  // namespace fjord::handlers
