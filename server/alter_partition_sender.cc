@@ -77,8 +77,7 @@ void AlterPartitionSender::send(IsrChange change, std::function<void(IsrChangeRe
       [done, tp = change.tp](std::error_code ec, client::Response<msg::AlterPartitionResponse> r) {
         IsrChangeResult out;
         if (ec) {
-          spdlog::warn("AlterPartition for {}-{} failed: {}", tp.topic, tp.partition,
-                       ec.message());
+          spdlog::warn("AlterPartition for {}-{} failed: {}", tp.topic, tp.partition, ec.message());
           out.error = ErrorCode::kRequestTimedOut;
         } else if (r.body.error_code != 0) {
           out.error = static_cast<ErrorCode>(r.body.error_code);

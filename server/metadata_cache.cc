@@ -9,8 +9,7 @@ const CachedPartition* ClusterView::partition(const std::string& topic, int32_t 
   return it == t->second.partitions.end() ? nullptr : &it->second;
 }
 
-std::optional<CachedEndpoint> ClusterView::endpoint(int32_t id,
-                                                    const std::string& listener) const {
+std::optional<CachedEndpoint> ClusterView::endpoint(int32_t id, const std::string& listener) const {
   auto b = brokers.find(id);
   if (b == brokers.end() || b->second.endpoints.empty()) return std::nullopt;
   auto e = b->second.endpoints.find(listener);

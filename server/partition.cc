@@ -1,8 +1,7 @@
 #include "server/partition.h"
 
-#include <spdlog/spdlog.h>
-
 #include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
@@ -261,9 +260,9 @@ void Partition::maybe_shrink_isr(int64_t now_ms, int64_t lag_max_ms) {
       continue;
     }
     auto it = followers_.find(r);
-    const bool out_of_sync = it == followers_.end() ||
-                             (it->second.log_end_offset != leader_leo &&
-                              now_ms - it->second.last_caught_up_ms > lag_max_ms);
+    const bool out_of_sync =
+        it == followers_.end() || (it->second.log_end_offset != leader_leo &&
+                                   now_ms - it->second.last_caught_up_ms > lag_max_ms);
     if (!out_of_sync) next.push_back(r);
   }
   if (next.size() == isr_.size()) return;

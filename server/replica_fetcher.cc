@@ -42,12 +42,13 @@ class ReplicaFetcherManager::Fetcher : public std::enable_shared_from_this<Fetch
     cc.client_id = "broker-" + std::to_string(local_id) + "-fetcher";
     cc.request_timeout = std::chrono::milliseconds(config.replica_socket_timeout_ms);
     cc.connect_timeout = std::chrono::milliseconds(config.replica_socket_timeout_ms);
-    client_ = client::KafkaClient::create(strand_, leader_.host,
-                                          static_cast<uint16_t>(leader_.port), cc);
+    client_ =
+        client::KafkaClient::create(strand_, leader_.host, static_cast<uint16_t>(leader_.port), cc);
   }
 
   void start() {
-    asio::co_spawn(strand_, [self = shared_from_this()] { return self->run(); }, asio::detached);
+    asio::co_spawn(
+        strand_, [self = shared_from_this()] { return self->run(); }, asio::detached);
   }
   void stop() {
     asio::post(strand_, [self = shared_from_this()] {
@@ -194,8 +195,8 @@ class ReplicaFetcherManager::Fetcher : public std::enable_shared_from_this<Fetch
     auto [ec, resp] = co_await client_->async_request<msg::FetchResponse>(
         req, kFetchVersion, kAwait, {.timeout = timeout});
     if (ec) {
-      spdlog::warn("[ReplicaFetcher {}] Fetch from broker {} ({}:{}) failed: {}", name_,
-                   leader_.id, leader_.host, leader_.port, ec.message());
+      spdlog::warn("[ReplicaFetcher {}] Fetch from broker {} ({}:{}) failed: {}", name_, leader_.id,
+                   leader_.host, leader_.port, ec.message());
       co_return false;
     }
     if (resp.body.error_code != 0) {
@@ -252,9 +253,9 @@ class ReplicaFetcherManager::Fetcher : public std::enable_shared_from_this<Fetch
       msg::ListOffsetsRequest req;
       req.replica_id = local_id_;
       req.topics.push_back({.name = tp.topic});
-      req.topics.back().partitions.push_back(
-          {.partition_index = tp.partition, .current_leader_epoch = st.leader_epoch,
-           .timestamp = ts});
+      req.topics.back().partitions.push_back({.partition_index = tp.partition,
+                                              .current_leader_epoch = st.leader_epoch,
+                                              .timestamp = ts});
       return client_->async_request<msg::ListOffsetsResponse>(req, kListOffsetsVersion, kAwait);
     };
     auto [ec1, earliest] = co_await ask(log::kEarliestTimestamp);
@@ -323,10 +324,10 @@ void ReplicaFetcherManager::add(PartitionPtr partition, LeaderEndpoint leader,
     f.reset();
   }
   if (!f) {
-    f = std::make_shared<Fetcher>(
-        io_, local_id_, config_, leader,
-        "replicaId=" + std::to_string(local_id_) + ", leaderId=" + std::to_string(leader.id) +
-            ", fetcherId=" + std::to_string(key.second));
+    f = std::make_shared<Fetcher>(io_, local_id_, config_, leader,
+                                  "replicaId=" + std::to_string(local_id_) +
+                                      ", leaderId=" + std::to_string(leader.id) +
+                                      ", fetcherId=" + std::to_string(key.second));
     f->start();
   }
   f->add(std::move(partition), leader_epoch);

@@ -48,8 +48,8 @@ void ReplicaManager::shutdown() {
 
 void ReplicaManager::schedule_isr_check() {
   // Kafka's isr-expiration task: every replica.lag.time.max.ms / 2.
-  isr_timer_->expires_after(std::chrono::milliseconds(std::max<int64_t>(
-      10, config_.replica_lag_time_max_ms / 2)));
+  isr_timer_->expires_after(
+      std::chrono::milliseconds(std::max<int64_t>(10, config_.replica_lag_time_max_ms / 2)));
   isr_timer_->async_wait([this](std::error_code ec) {
     if (ec) return;
     auto map = partitions_.load(std::memory_order_acquire);
@@ -121,7 +121,8 @@ void ReplicaManager::apply(const MetadataSnapshot& snapshot) {
     const log::TopicPartition& tp = log->topic_partition();
     auto w = wanted.find(tp);
     auto c = current->find(tp);
-    bool replaced = w != wanted.end() && c != current->end() && c->second->topic_id() != w->second.topic_id;
+    bool replaced =
+        w != wanted.end() && c != current->end() && c->second->topic_id() != w->second.topic_id;
     if (w == wanted.end() || replaced) {
       spdlog::info("deleting the log of {}-{}: its topic is gone", tp.topic, tp.partition);
       if (!logs_.delete_log(tp).ok()) {
@@ -210,9 +211,10 @@ msg::LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(
   {
     std::lock_guard lock(apply_mu_);
     if (!accept_controller_epoch(req.controller_epoch)) {
-      spdlog::warn("Ignoring LeaderAndIsr request from controller {} with epoch {}: the latest "
-                   "known controller epoch is {}",
-                   req.controller_id, req.controller_epoch, controller_epoch_.load());
+      spdlog::warn(
+          "Ignoring LeaderAndIsr request from controller {} with epoch {}: the latest "
+          "known controller epoch is {}",
+          req.controller_id, req.controller_epoch, controller_epoch_.load());
       resp.error_code = static_cast<int16_t>(ErrorCode::kStaleControllerEpoch);
       return resp;
     }
@@ -234,8 +236,8 @@ msg::LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(
       }
       PartitionPtr p = get_or_create_locked(tp, item.topic_id, *next, &item.error);
       if (!p) continue;
-      LeaderAndIsrState s{ps.controller_epoch, ps.leader,  ps.leader_epoch,
-                          ps.partition_epoch,  ps.isr,     ps.replicas};
+      LeaderAndIsrState s{ps.controller_epoch, ps.leader, ps.leader_epoch,
+                          ps.partition_epoch,  ps.isr,    ps.replicas};
       if (ErrorCode e = p->check_leader_and_isr(s); e != ErrorCode::kNone) {
         spdlog::info("Ignoring LeaderAndIsr for {}-{}: leader epoch {} is not newer than {}",
                      tp.topic, tp.partition, ps.leader_epoch, p->leader_epoch());
@@ -372,13 +374,13 @@ msg::StopReplicaResponse ReplicaManager::stop_replicas(const msg::StopReplicaReq
   return resp;
 }
 
-ErrorCode ReplicaManager::update_metadata(const msg::UpdateMetadataRequest& req,
-                                          int16_t version) {
+ErrorCode ReplicaManager::update_metadata(const msg::UpdateMetadataRequest& req, int16_t version) {
   std::lock_guard lock(apply_mu_);
   if (!accept_controller_epoch(req.controller_epoch)) {
-    spdlog::warn("Ignoring UpdateMetadata from controller {} with epoch {}: the latest known "
-                 "controller epoch is {}",
-                 req.controller_id, req.controller_epoch, controller_epoch_.load());
+    spdlog::warn(
+        "Ignoring UpdateMetadata from controller {} with epoch {}: the latest known "
+        "controller epoch is {}",
+        req.controller_id, req.controller_epoch, controller_epoch_.load());
     return ErrorCode::kStaleControllerEpoch;
   }
   if (req.broker_epoch >= 0) broker_epoch_.store(req.broker_epoch);

@@ -77,16 +77,16 @@ class ReplicaManager {
 
   // Leadership hooks (the group coordinator follows __consumer_offsets leadership). Called
   // after the change, outside the control lock, on the handler's thread.
-  using LeadershipListener = std::function<void(const log::TopicPartition&, bool leader,
-                                                int32_t leader_epoch)>;
+  using LeadershipListener =
+      std::function<void(const log::TopicPartition&, bool leader, int32_t leader_epoch)>;
   void on_leadership_change(LeadershipListener listener);
 
  private:
   using Map = std::map<log::TopicPartition, PartitionPtr>;
   // False (and STALE_CONTROLLER_EPOCH for the caller) when the epoch is older than known.
   bool accept_controller_epoch(int32_t epoch);
-  PartitionPtr get_or_create_locked(const log::TopicPartition& tp, const Uuid& topic_id,
-                                    Map& next, ErrorCode* error);
+  PartitionPtr get_or_create_locked(const log::TopicPartition& tp, const Uuid& topic_id, Map& next,
+                                    ErrorCode* error);
   int32_t min_isr_for(const std::string& topic) const;
   void schedule_isr_check();
 

@@ -182,6 +182,10 @@ asio::awaitable<Outcome> fetch(RequestContext& ctx, msg::FetchRequest& req) {
     }
   }
 
+  // A follower's fetch (replica id >= 0; v15+ carries it in replica_state) also reports its
+  // log end offset to the leader.
+  const int32_t replica_id = v >= 15 ? req.replica_state.replica_id : req.replica_id;
+  const bool from_follower = replica_id >= 0;
   std::vector<Wanted> wanted;
   wanted.reserve(parts.size());
   for (const auto& [key, sp] : parts) {
@@ -192,8 +196,10 @@ asio::awaitable<Outcome> fetch(RequestContext& ctx, msg::FetchRequest& req) {
       w.partition = ctx.broker.replicas().get(key.topic, key.partition);
       if (!w.partition) {
         w.error = ErrorCode::kUnknownTopicOrPartition;
-      } else if (!w.partition->is_leader()) {
-        // Only leaders serve fetches (no fetch-from-follower): the client refreshes metadata.
+      } else if (!w.partition->is_leader() &&
+                 (from_follower || v < 11 || w.partition->role() != ReplicaRole::kFollower)) {
+        // Followers fetch only from the leader; consumers too before v11 (KIP-392 lets v11+
+        // consumers read a follower up to its high watermark, as Kafka does).
         w.partition = nullptr;
         w.error = ErrorCode::kNotLeaderOrFollower;
       }
@@ -202,10 +208,6 @@ asio::awaitable<Outcome> fetch(RequestContext& ctx, msg::FetchRequest& req) {
   }
 
   const bool read_committed = v >= 4 && req.isolation_level == 1;
-  // A follower's fetch (replica id >= 0; v15+ carries it in replica_state) also reports its
-  // log end offset to the leader.
-  const int32_t replica_id = v >= 15 ? req.replica_state.replica_id : req.replica_id;
-  const bool from_follower = replica_id >= 0;
   if (from_follower) {
     const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::steady_clock::now().time_since_epoch())

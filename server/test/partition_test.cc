@@ -3,9 +3,8 @@
 // leader epoch checks, follower truncation-free appends.
 #include "server/partition.h"
 
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -47,8 +46,8 @@ class PartitionTest : public ::testing::Test {
     p.tp = {"t", 0};
     auto log = log::PartitionLog::open(p);
     EXPECT_TRUE(log.ok());
-    partition_ = std::make_shared<Partition>(p.tp, Uuid{}, std::shared_ptr<log::PartitionLog>(
-                                                               std::move(*log)),
+    partition_ = std::make_shared<Partition>(p.tp, Uuid{},
+                                             std::shared_ptr<log::PartitionLog>(std::move(*log)),
                                              /*local_broker_id=*/1, &sender_);
   }
   ~PartitionTest() override {
@@ -100,7 +99,7 @@ TEST_F(PartitionTest, MinInsyncReplicasGatesAcksAllAndTheHighWatermark) {
   Bytes b = batch(1);
   auto r = partition_->append_as_leader(b, -1);
   EXPECT_EQ(r.error(), ErrorCode::kNotEnoughReplicas);
-  EXPECT_EQ(partition_->log().log_end_offset(), 0);  // refused before the append
+  EXPECT_EQ(partition_->log().log_end_offset(), 0);      // refused before the append
   ASSERT_TRUE(partition_->append_as_leader(b, 1).ok());  // acks=1 is not gated
   // DESIGN.md's rule: with the ISR below min.insync.replicas the high watermark stays put.
   EXPECT_EQ(partition_->log().high_watermark(), 0);
