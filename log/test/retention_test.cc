@@ -14,6 +14,17 @@ using testing::TempDir;
 
 constexpr int64_t kT0 = 1'700'000'000'000;
 
+// n records with distinct keys and values of value_size bytes, all stamped ts.
+Bytes make_keyed_batch(int n, size_t value_size, int64_t ts) {
+  static int next_key = 0;
+  std::vector<testing::TestRecord> recs;
+  for (int i = 0; i < n; ++i) {
+    std::string key = std::to_string(next_key++);  // distinct keys, nothing to compact away
+    recs.push_back({std::move(key), std::string(value_size, 'v'), ts});
+  }
+  return testing::make_batch(0, recs);
+}
+
 struct Fixture {
   TempDir tmp;
   ManualClock clock{kT0};
@@ -33,7 +44,9 @@ struct Fixture {
   void fill() {
     for (int s = 0; s < 10; ++s) {
       for (int i = 0; i < 10; ++i) {
-        Bytes b = make_simple_batch(0, 4, 50, clock.now_ms());
+        // A compacted log refuses keyless records (INVALID_RECORD), so those get keys.
+        Bytes b = config.cleanup_compact ? make_keyed_batch(4, 50, clock.now_ms())
+                                         : make_simple_batch(0, 4, 50, clock.now_ms());
         ASSERT_TRUE(log->append_as_leader(b, 0).ok());
       }
       ASSERT_TRUE(log->roll().ok());
