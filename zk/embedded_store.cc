@@ -98,27 +98,9 @@ StoreStatus EmbeddedStore::check_assignment(const std::vector<std::vector<int32_
   if (expected_partitions >= 0 && static_cast<int32_t>(assignment.size()) != expected_partitions) {
     return {ErrorCode::kInvalidReplicaAssignment, "Inconsistent number of partitions in assignment."};
   }
-  size_t rf = assignment.empty() ? 0 : assignment[0].size();
-  for (const auto& replicas : assignment) {
-    if (replicas.empty()) {
-      return {ErrorCode::kInvalidReplicaAssignment, "Replica assignment is empty."};
-    }
-    if (replicas.size() != rf) {
-      return {ErrorCode::kInvalidReplicaAssignment,
-              "All partitions should have the same number of replicas"};
-    }
-    std::set<int32_t> unique(replicas.begin(), replicas.end());
-    if (unique.size() != replicas.size()) {
-      return {ErrorCode::kInvalidReplicaAssignment, "Duplicate replica assignment found"};
-    }
-    for (int32_t b : replicas) {
-      if (b != options_.broker_id) {
-        return {ErrorCode::kInvalidReplicaAssignment,
-                "Unknown broker id " + std::to_string(b) + " in replica assignment"};
-      }
-    }
-  }
-  return {};
+  return check_replica_assignment(
+      assignment, [this](int32_t b) { return b == options_.broker_id; },
+      ErrorCode::kInvalidReplicaAssignment);
 }
 
 StoreStatus EmbeddedStore::create_topic(const CreateTopicSpec& spec, bool validate_only,

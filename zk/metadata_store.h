@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,35 @@ struct StoreStatus {
   std::string message;  // Kafka-style error message for the client, empty on success
   bool ok() const { return code == ErrorCode::kNone; }
 };
+
+// Kafka's checks on a manual replica assignment (AdminUtils / ZkAdminManager): every partition
+// has replicas, all the same count, none twice, each a broker `known(id)` accepts; an unknown
+// broker is answered with `unknown_broker_error`.
+template <typename Known>
+StoreStatus check_replica_assignment(const std::vector<std::vector<int32_t>>& assignment,
+                                     Known known, ErrorCode unknown_broker_error) {
+  size_t rf = assignment.empty() ? 0 : assignment[0].size();
+  for (const auto& replicas : assignment) {
+    if (replicas.empty()) {
+      return {ErrorCode::kInvalidReplicaAssignment, "Replica assignment is empty."};
+    }
+    if (replicas.size() != rf) {
+      return {ErrorCode::kInvalidReplicaAssignment,
+              "All partitions should have the same number of replicas"};
+    }
+    std::set<int32_t> unique(replicas.begin(), replicas.end());
+    if (unique.size() != replicas.size()) {
+      return {ErrorCode::kInvalidReplicaAssignment, "Duplicate replica assignment found"};
+    }
+    for (int32_t b : replicas) {
+      if (!known(b)) {
+        return {unknown_broker_error,
+                "Unknown broker id " + std::to_string(b) + " in replica assignment"};
+      }
+    }
+  }
+  return {};
+}
 
 class MetadataStore {
  public:

@@ -167,27 +167,9 @@ std::set<std::string> ZkMetadataStore::topics_marked_for_deletion() {
 
 StoreStatus ZkMetadataStore::check_assignment(const std::vector<std::vector<int32_t>>& assignment,
                                               const std::vector<int32_t>& live) const {
-  size_t rf = assignment.empty() ? 0 : assignment[0].size();
-  for (const auto& replicas : assignment) {
-    if (replicas.empty()) {
-      return {ErrorCode::kInvalidReplicaAssignment, "Replica assignment is empty."};
-    }
-    if (replicas.size() != rf) {
-      return {ErrorCode::kInvalidReplicaAssignment,
-              "All partitions should have the same number of replicas"};
-    }
-    std::set<int32_t> unique(replicas.begin(), replicas.end());
-    if (unique.size() != replicas.size()) {
-      return {ErrorCode::kInvalidReplicaAssignment, "Duplicate replica assignment found"};
-    }
-    for (int32_t b : replicas) {
-      if (!std::binary_search(live.begin(), live.end(), b)) {
-        return {ErrorCode::kBrokerNotAvailable,
-                "Unknown broker id " + std::to_string(b) + " in replica assignment"};
-      }
-    }
-  }
-  return {};
+  return check_replica_assignment(
+      assignment, [&live](int32_t b) { return std::binary_search(live.begin(), live.end(), b); },
+      ErrorCode::kBrokerNotAvailable);
 }
 
 StoreStatus ZkMetadataStore::create_topic(const CreateTopicSpec& spec, bool validate_only,
