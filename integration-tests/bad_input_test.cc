@@ -218,6 +218,42 @@ TEST_F(BadInput, UnsupportedVersionAnswerListsOnlyApiVersions) {
   EXPECT_EQ(resp->api_keys[0].api_key, msg::ApiVersionsRequest::kApiKey);
 }
 
+// KIP-511: ApiVersions v3+ names the client software; a name or version outside
+// [a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])? gets INVALID_REQUEST (and the versions).
+TEST_F(BadInput, ApiVersionsWithAMalformedSoftwareNameGetsInvalidRequest) {
+  struct Case {
+    std::string name, version;
+    ErrorCode expected;
+  };
+  const std::vector<Case> cases = {
+      {"librdkafka", "2.0.2", ErrorCode::kNone},
+      {"a", "1", ErrorCode::kNone},
+      {"apache-kafka.java", "3.9.0-SNAPSHOT", ErrorCode::kNone},
+      {"", "1.0", ErrorCode::kInvalidRequest},
+      {"-client", "1.0", ErrorCode::kInvalidRequest},
+      {"client.", "1.0", ErrorCode::kInvalidRequest},
+      {"my client", "1.0", ErrorCode::kInvalidRequest},
+      {"client", "1.0_beta", ErrorCode::kInvalidRequest},
+      {"client", "1.0\xc3\xa9", ErrorCode::kInvalidRequest},
+  };
+  auto conn = connect();
+  int32_t correlation_id = 100;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name + " / " + c.version);
+    msg::ApiVersionsRequest req;
+    req.client_software_name = c.name;
+    req.client_software_version = c.version;
+    ASSERT_TRUE(conn->send_request(req, 3, ++correlation_id));
+    auto frame = conn->read_frame();
+    ASSERT_TRUE(frame);
+    ResponseHeader header;
+    msg::ApiVersionsResponse resp;
+    ASSERT_TRUE(RawConnection::decode_response(*frame, 3, header, resp));
+    EXPECT_EQ(header.correlation_id, correlation_id);
+    EXPECT_EQ(resp.error_code, static_cast<int16_t>(c.expected));
+  }
+}
+
 TEST_F(BadInput, OtherApiAtAnUnsupportedVersionClosesTheConnection) {
   Bytes frame = RawConnection::frame_request(msg::MetadataRequest{}, 12, 1);
   frame[6] = 0;  // Metadata v99
