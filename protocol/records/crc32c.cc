@@ -203,7 +203,11 @@ uint32_t crc32c_hw(ByteView data, uint32_t crc) {
 }
 
 uint32_t crc32c(ByteView data, uint32_t crc) {
-  return crc32c_hw_available() ? crc32c_hw(data, crc) : crc32c_sw(data, crc);
+  using Impl = uint32_t (*)(ByteView, uint32_t);
+  static const Impl impl = crc32c_fold_available() ? crc32c_fold
+                           : crc32c_hw_available() ? crc32c_hw
+                                                   : crc32c_sw;
+  return impl(data, crc);
 }
 
 uint32_t crc32_ieee(ByteView data, uint32_t crc) {

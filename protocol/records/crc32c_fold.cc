@@ -1,0 +1,165 @@
+// CRC-32C by carry-less multiplication folding over AVX-512 registers (VPCLMULQDQ).
+//
+// The reflected CRC of a message M is M(x)·x^32 mod P, where the first bit of the message (bit 0
+// of byte 0) is the highest-degree coefficient. Loaded little-endian, a 128-bit block is the
+// polynomial X = H·x^64 + L with H the qword at the lower address. Moving X forward over D bits
+// of following data (X·x^D) does not change the CRC if X is replaced by anything congruent mod P;
+// H·(x^(D+64) mod P) + L·(x^D mod P) is such a value and fits in 128 bits, so it can be XORed
+// into the block that ends D bits later. PCLMULQDQ on bit-reflected operands returns a·b·x, so
+// the constants are x^(D+63) and x^(D-1) mod P; held in the low 32 bits of a qword they stand
+// for (x^n mod P)·x^32, hence kFold(D) below uses x^(D+31) and x^(D-33).
+//
+// The main loop keeps four 512-bit accumulators (sixteen 128-bit lanes, 256 bytes) and folds
+// each over 256 bytes per iteration: two VPCLMULQDQ and one three-way XOR per 64 bytes, with no
+// dependency between the four chains. At the end the lanes are folded into one 128-bit block,
+// and the crc32 instruction reduces it: crc32(crc32(0, H), L) = (H·x^64 + L)·x^32 mod P, which is
+// the CRC register after the block. Fewer than 16 remaining bytes go to the crc32 path.
+#include "protocol/records/crc32c.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+// GCC 12's AVX-512 headers build "undefined" pass-through operands as `__m512i __Y = __Y;`, which
+// -Wmaybe-uninitialized reports at every inlined use (GCC bug 105593, fixed in GCC 13).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+namespace fjord {
+namespace {
+
+#if defined(__x86_64__)
+
+constexpr uint32_t kPoly = 0x82f63b78;
+
+// x^n mod P, bit-reflected (bit 31 is x^0).
+constexpr uint32_t xpow_mod(int n) {
+  uint32_t r = 0x80000000u;
+  for (int i = 0; i < n; ++i) r = (r & 1) ? (r >> 1) ^ kPoly : r >> 1;
+  return r;
+}
+
+// Constants that fold a 128-bit block over d bits: {low qword, high qword}.
+struct FoldConstants {
+  uint64_t lo;
+  uint64_t hi;
+};
+constexpr FoldConstants fold_constants(int d) { return {xpow_mod(d + 31), xpow_mod(d - 33)}; }
+
+constexpr FoldConstants kFold128 = fold_constants(128);
+constexpr FoldConstants kFold256 = fold_constants(256);
+constexpr FoldConstants kFold384 = fold_constants(384);
+constexpr FoldConstants kFold512 = fold_constants(512);
+constexpr FoldConstants kFold2048 = fold_constants(2048);
+
+#define FJORD_FOLD_TARGET __attribute__((target("avx512f,avx512vl,vpclmulqdq,pclmul,sse4.2")))
+
+// The constants in every 128-bit lane.
+FJORD_FOLD_TARGET inline __m512i broadcast(FoldConstants c) {
+  auto lo = static_cast<int64_t>(c.lo), hi = static_cast<int64_t>(c.hi);
+  return _mm512_set_epi64(hi, lo, hi, lo, hi, lo, hi, lo);
+}
+
+FJORD_FOLD_TARGET inline __m512i fold512(__m512i acc, __m512i k, __m512i data) {
+  __m512i a = _mm512_clmulepi64_epi128(acc, k, 0x00);
+  __m512i b = _mm512_clmulepi64_epi128(acc, k, 0x11);
+  return _mm512_ternarylogic_epi64(a, b, data, 0x96);  // a ^ b ^ data
+}
+
+FJORD_FOLD_TARGET inline __m128i fold128(__m128i acc, FoldConstants c, __m128i data) {
+  __m128i k = _mm_set_epi64x(static_cast<int64_t>(c.hi), static_cast<int64_t>(c.lo));
+  __m128i a = _mm_clmulepi64_si128(acc, k, 0x00);
+  __m128i b = _mm_clmulepi64_si128(acc, k, 0x11);
+  return _mm_ternarylogic_epi64(a, b, data, 0x96);
+}
+
+// Requires len >= 256. Returns the raw CRC register (not inverted) after the folded bytes and
+// leaves next/len at the unprocessed tail (fewer than 16 bytes).
+FJORD_FOLD_TARGET uint32_t fold_update(uint32_t crc, const uint8_t*& next, size_t& len) {
+  __m512i x0 = _mm512_loadu_si512(next);
+  __m512i x1 = _mm512_loadu_si512(next + 64);
+  __m512i x2 = _mm512_loadu_si512(next + 128);
+  __m512i x3 = _mm512_loadu_si512(next + 192);
+  // The initial register value is XORed into the message's first 32 bits.
+  x0 = _mm512_xor_si512(x0, _mm512_set_epi64(0, 0, 0, 0, 0, 0, 0, crc));
+  next += 256;
+  len -= 256;
+
+  const __m512i k2048 = broadcast(kFold2048);
+  while (len >= 256) {
+    x0 = fold512(x0, k2048, _mm512_loadu_si512(next));
+    x1 = fold512(x1, k2048, _mm512_loadu_si512(next + 64));
+    x2 = fold512(x2, k2048, _mm512_loadu_si512(next + 128));
+    x3 = fold512(x3, k2048, _mm512_loadu_si512(next + 192));
+    next += 256;
+    len -= 256;
+  }
+
+  // Four accumulators into one, each over 512 bits onto the next.
+  const __m512i k512 = broadcast(kFold512);
+  x1 = fold512(x0, k512, x1);
+  x2 = fold512(x1, k512, x2);
+  x3 = fold512(x2, k512, x3);
+  while (len >= 64) {
+    x3 = fold512(x3, k512, _mm512_loadu_si512(next));
+    next += 64;
+    len -= 64;
+  }
+
+  // The four lanes of x3 into its last one.
+  __m128i l0 = _mm512_extracti32x4_epi32(x3, 0);
+  __m128i l1 = _mm512_extracti32x4_epi32(x3, 1);
+  __m128i l2 = _mm512_extracti32x4_epi32(x3, 2);
+  __m128i l3 = _mm512_extracti32x4_epi32(x3, 3);
+  __m128i y = fold128(l0, kFold384, l3);
+  y = fold128(l1, kFold256, y);
+  y = fold128(l2, kFold128, y);
+  while (len >= 16) {
+    y = fold128(y, kFold128, _mm_loadu_si128(reinterpret_cast<const __m128i*>(next)));
+    next += 16;
+    len -= 16;
+  }
+
+  uint64_t c = _mm_crc32_u64(0, static_cast<uint64_t>(_mm_cvtsi128_si64(y)));
+  c = _mm_crc32_u64(c, static_cast<uint64_t>(_mm_extract_epi64(y, 1)));
+  return static_cast<uint32_t>(c);
+}
+
+FJORD_FOLD_TARGET uint32_t fold_entry(ByteView data, uint32_t crc) {
+  const uint8_t* next = data.data();
+  size_t len = data.size();
+  if (len < 256) return crc32c_hw(data, crc);
+  uint32_t reg = fold_update(~crc, next, len);
+  return crc32c_hw(ByteView(next, len), ~reg);
+}
+
+bool detect_fold() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("vpclmulqdq") && __builtin_cpu_supports("pclmul") &&
+         __builtin_cpu_supports("sse4.2");
+}
+
+#endif
+
+}  // namespace
+
+bool crc32c_fold_available() {
+#if defined(__x86_64__)
+  static const bool available = detect_fold();
+  return available;
+#else
+  return false;
+#endif
+}
+
+uint32_t crc32c_fold(ByteView data, uint32_t crc) {
+#if defined(__x86_64__)
+  return fold_entry(data, crc);
+#else
+  return crc32c_hw(data, crc);
+#endif
+}
+
+}  // namespace fjord
