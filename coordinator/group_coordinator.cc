@@ -1,5 +1,7 @@
 #include "coordinator/group_coordinator.h"
 
+#include <spdlog/spdlog.h>
+
 #include "coordinator/group_partition.h"
 #include "protocol/records/batch_builder.h"
 
@@ -35,13 +37,19 @@ GroupCoordinator::Shard& GroupCoordinator::shard_for(std::string_view group_id) 
 ErrorCode GroupCoordinator::group_status(Shard& s, std::string_view group_id, bool allow_empty_id) {
   if (group_id.empty() && !allow_empty_id) return ErrorCode::kInvalidGroupId;
   if (!active_.load()) return ErrorCode::kCoordinatorNotAvailable;
-  if (!topic_.is_leader(s.partition)) return ErrorCode::kNotCoordinator;
+  const int32_t leader_epoch = topic_.leader_epoch(s.partition);
+  if (leader_epoch < 0) return ErrorCode::kNotCoordinator;
+  if (s.load == LoadState::kLoaded && s.loaded_leader_epoch != leader_epoch) {
+    // Leadership was lost and regained since the load: tick() loads the shard again.
+    return ErrorCode::kCoordinatorLoadInProgress;
+  }
   if (s.load == LoadState::kUnloaded) {
     // A partition with nothing in it needs no loading (a freshly created __consumer_offsets);
     // anything else is loaded by tick(), off the caller's event loop.
     auto r = topic_.read(s.partition, 0, 1);
-    if (r.ok() && r->records.empty() && r->next_offset >= r->high_watermark) {
+    if (r.ok() && r->records.empty() && r->next_offset >= r->end_offset) {
       s.load = LoadState::kLoaded;
+      s.loaded_leader_epoch = leader_epoch;
     } else {
       return ErrorCode::kCoordinatorLoadInProgress;
     }
@@ -121,15 +129,21 @@ void GroupCoordinator::tick() {
   for (auto& sp : shards_) {
     Shard& s = *sp;
     bool needs_load = false;
+    int32_t leader_epoch = -1;
     {
       Effects fx;
       {
         std::lock_guard lock(s.mu);
-        const bool leader = topic_.is_leader(s.partition);
-        if (s.load == LoadState::kLoaded && !leader) {
+        leader_epoch = topic_.leader_epoch(s.partition);
+        if (s.load == LoadState::kLoaded && s.loaded_leader_epoch != leader_epoch) {
+          if (leader_epoch < 0) {
+            spdlog::info("[GroupCoordinator] resigned as coordinator of {}-{}: unloading {} groups",
+                         kOffsetsTopic, s.partition, s.groups.size() + s.consumer_groups.size());
+          }
           unload_shard(s, fx);
-        } else if (s.load == LoadState::kUnloaded) {
-          needs_load = leader;
+        }
+        if (s.load == LoadState::kUnloaded) {
+          needs_load = leader_epoch >= 0;
         } else {
           std::vector<std::string> ids;
           for (const auto& [id, g] : s.groups) ids.push_back(id);
@@ -142,7 +156,7 @@ void GroupCoordinator::tick() {
       }
       run(fx);
     }
-    if (needs_load) load_shard(s);
+    if (needs_load) load_shard(s, leader_epoch);
   }
 }
 

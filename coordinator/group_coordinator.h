@@ -11,7 +11,13 @@
 //
 // Time: deadlines (session timeouts, rebalance timeouts, group.initial.rebalance.delay.ms,
 // pending syncs, offsets.retention.minutes) are checked by tick(), which the host calls
-// periodically (tens of milliseconds) and which also loads the shards this broker leads.
+// periodically (tens of milliseconds, and at once when __consumer_offsets leadership changes).
+//
+// Leadership (GroupCoordinator.onElection / onResignation): a shard serves only while this
+// broker leads its __consumer_offsets partition. tick() loads the shards that became led
+// (requests answer COORDINATOR_LOAD_IN_PROGRESS until then) and unloads those that are not led
+// any more (waiting members and requests get NOT_COORDINATOR, and appends still in flight
+// complete with NOT_COORDINATOR).
 #pragma once
 
 #include <atomic>
@@ -119,6 +125,9 @@ class GroupCoordinator {
     int32_t partition = 0;
     std::mutex mu;
     LoadState load = LoadState::kUnloaded;
+    // The partition's leader epoch the groups were loaded at: a different one (leadership lost
+    // and regained) makes tick() unload and load them again.
+    int32_t loaded_leader_epoch = -1;
     uint64_t epoch = 0;  // bumped when unloaded: append completions of an older epoch are stale
     std::map<std::string, std::unique_ptr<Group>, std::less<>> groups;
     // KIP-848 groups. Their committed offsets live in a Group of the same id in `groups`
@@ -181,7 +190,8 @@ class GroupCoordinator {
                                     int32_t member_epoch);
 
   // --- loading (group_loader.cc) ---
-  void load_shard(Shard& s);
+  // Loads the shard as leader at leader_epoch (unless leadership moved on meanwhile).
+  void load_shard(Shard& s, int32_t leader_epoch);
   void unload_shard(Shard& s, Effects& fx);
 
   GroupConfig config_;

@@ -2,6 +2,10 @@
 // AndOffsets): replay every record from the log start, the last record per key winning and
 // tombstones deleting, then publish the groups at once. Until then the shard answers
 // COORDINATOR_LOAD_IN_PROGRESS. Unloading answers waiting members NOT_COORDINATOR.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
 #include "coordinator/group_coordinator.h"
 #include "protocol/records/batch_iterator.h"
 #include "protocol/records/record_batch.h"
@@ -16,7 +20,8 @@ struct LoadedGroup {
 
 }  // namespace
 
-void GroupCoordinator::load_shard(Shard& s) {
+void GroupCoordinator::load_shard(Shard& s, int32_t leader_epoch) {
+  const auto started = std::chrono::steady_clock::now();
   std::map<std::string, LoadedGroup> loaded;
   int64_t offset = 0;
   DecompressionBuffer scratch;
@@ -54,7 +59,7 @@ void GroupCoordinator::load_shard(Shard& s) {
         }
       }
     }
-    if (r->next_offset <= offset || r->next_offset >= r->high_watermark) break;
+    if (r->next_offset <= offset || r->next_offset >= r->end_offset) break;
     offset = r->next_offset;
   }
   std::map<std::string, std::unique_ptr<Group>, std::less<>> groups;
@@ -68,9 +73,22 @@ void GroupCoordinator::load_shard(Shard& s) {
   }
   std::lock_guard lock(s.mu);
   if (!active_.load() || s.load == LoadState::kLoaded) return;
+  // Leadership moved while reading: the next tick starts over (or leaves the shard unloaded).
+  if (topic_.leader_epoch(s.partition) != leader_epoch) return;
+  const size_t count = groups.size();
   s.groups = std::move(groups);
   s.load = LoadState::kLoaded;
-  (void)records;
+  s.loaded_leader_epoch = leader_epoch;
+  if (records > 0) {
+    spdlog::info(
+        "[GroupMetadataManager] Finished loading offsets and group metadata from {}-{} in {} "
+        "milliseconds ({} records, {} groups), leader epoch {}",
+        kOffsetsTopic, s.partition,
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                              started)
+            .count(),
+        records, count, leader_epoch);
+  }
 }
 
 void GroupCoordinator::unload_shard(Shard& s, Effects& fx) {
@@ -94,6 +112,7 @@ void GroupCoordinator::unload_shard(Shard& s, Effects& fx) {
   s.groups.clear();
   s.consumer_groups.clear();
   s.load = LoadState::kUnloaded;
+  s.loaded_leader_epoch = -1;
   ++s.epoch;
 }
 

@@ -87,6 +87,7 @@ constexpr ConfigDef kDefs[] = {
     {"num.partitions", T::kInt, "1"},
     {"num.recovery.threads.per.data.dir", T::kInt, "1", false},
     {"num.replica.fetchers", T::kInt, "1", false},
+    {"offsets.commit.required.acks", T::kShort, "-1"},
     {"offsets.commit.timeout.ms", T::kInt, "5000"},
     {"offsets.load.buffer.size", T::kInt, "5242880"},
     {"offsets.retention.check.interval.ms", T::kLong, "600000"},

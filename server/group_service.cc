@@ -80,24 +80,43 @@ class GroupService::Clock : public coordinator::CoordinatorClock {
   }
 };
 
-// __consumer_offsets through the replica manager. On one node the leader append is the
-// commit (the high watermark follows the log end), so `done` is posted at once.
+// __consumer_offsets through the replica manager. This broker coordinates the groups of the
+// partitions it leads. An append is acknowledged once the high watermark passes it (Kafka's
+// offsets.commit.required.acks=-1: on the whole ISR, at least min.insync.replicas copies), or
+// with REQUEST_TIMED_OUT after offsets.commit.timeout.ms; on one node the high watermark follows
+// the log end at once. Completions run on the service's own loop, never on the caller's stack.
 class GroupService::Topic : public coordinator::OffsetsTopic {
  public:
-  Topic(Broker& broker, asio::io_context& io) : broker_(broker), io_(io) {}
+  Topic(Broker& broker, asio::io_context& io)
+      : broker_(broker),
+        io_(io),
+        required_acks_(static_cast<int16_t>(
+            broker.config().get_int("offsets.commit.required.acks") == 1 ? 1 : -1)),
+        timeout_(broker.config().get_int("offsets.commit.timeout.ms")) {}
 
-  bool is_leader(int32_t partition) const override {
-    return broker_.replicas().get(coordinator::kOffsetsTopic, partition) != nullptr;
+  int32_t leader_epoch(int32_t partition) const override {
+    PartitionPtr p = broker_.replicas().get(coordinator::kOffsetsTopic, partition);
+    return p && p->is_leader() ? p->leader_epoch() : -1;
   }
 
   void append(int32_t partition, Bytes batch, std::function<void(ErrorCode)> done) override {
     PartitionPtr p = broker_.replicas().get(coordinator::kOffsetsTopic, partition);
-    ErrorCode e = ErrorCode::kNotLeaderOrFollower;
-    if (p) {
-      auto info = p->append_as_leader(std::span<uint8_t>(batch));
-      e = info.error();
+    if (!p) {
+      asio::post(io_, [done = std::move(done)] { done(ErrorCode::kNotLeaderOrFollower); });
+      return;
     }
-    asio::post(io_, [done = std::move(done), e] { done(e); });
+    auto info = p->append_as_leader(std::span<uint8_t>(batch), required_acks_);
+    if (!info.ok()) {
+      asio::post(io_, [done = std::move(done), e = info.error()] { done(e); });
+      return;
+    }
+    if (required_acks_ == 1) {
+      asio::post(io_, [done = std::move(done)] { done(ErrorCode::kNone); });
+      return;
+    }
+    auto wait = std::make_shared<ReplicationWait>(io_, std::move(p), info->last_offset + 1,
+                                                  std::move(done));
+    wait->start(timeout_);
   }
 
   Result<coordinator::OffsetsRead> read(int32_t partition, int64_t offset,
@@ -106,11 +125,11 @@ class GroupService::Topic : public coordinator::OffsetsTopic {
     if (!p) return ErrorCode::kNotLeaderOrFollower;
     log::PartitionLog& log = p->log();
     coordinator::OffsetsRead out;
-    out.high_watermark = log.high_watermark();
+    out.end_offset = log.log_end_offset();
     int64_t start = std::max(offset, log.log_start_offset());
     out.next_offset = start;
-    if (start >= out.high_watermark) return out;
-    auto r = log.read(start, std::max(max_bytes, 1), out.high_watermark, true);
+    if (start >= out.end_offset) return out;
+    auto r = log.read(start, std::max(max_bytes, 1), out.end_offset, true);
     if (!r.ok()) return r.error();
     if (r->region.length == 0) return out;
     out.records.resize(static_cast<size_t>(r->region.length));
@@ -133,8 +152,60 @@ class GroupService::Topic : public coordinator::OffsetsTopic {
   }
 
  private:
+  // One append waiting for the high watermark (Kafka's DelayedProduce for the coordinator's
+  // appends), woken by the partition's high watermark advances, not by polling. Lives on io_.
+  class ReplicationWait : public std::enable_shared_from_this<ReplicationWait> {
+   public:
+    ReplicationWait(asio::io_context& io, PartitionPtr partition, int64_t required_offset,
+                    std::function<void(ErrorCode)> done)
+        : io_(io),
+          timer_(io),
+          partition_(std::move(partition)),
+          required_offset_(required_offset),
+          done_(std::move(done)) {}
+
+    void start(int32_t timeout_ms) {
+      // The timer's handler keeps the wait alive until it finishes one way or the other.
+      timer_.expires_after(std::chrono::milliseconds(std::max(0, timeout_ms)));
+      timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+        if (!ec) self->finish(ErrorCode::kRequestTimedOut);
+      });
+      asio::post(io_, [self = shared_from_this()] { self->check(); });
+    }
+
+   private:
+    void check() {
+      if (finished_) return;
+      // Register before checking, so an advance in between is not lost.
+      std::weak_ptr<ReplicationWait> weak = weak_from_this();
+      waiter_ = partition_->on_next_append([weak, &io = io_] {
+        asio::post(io, [weak] {
+          if (auto self = weak.lock()) self->check();
+        });
+      });
+      if (std::optional<ErrorCode> r = partition_->check_replicated(required_offset_)) finish(*r);
+    }
+    void finish(ErrorCode e) {
+      if (finished_) return;
+      finished_ = true;
+      if (waiter_ != 0) partition_->remove_waiter(waiter_);
+      timer_.cancel();
+      done_(e);
+    }
+
+    asio::io_context& io_;
+    asio::steady_timer timer_;
+    PartitionPtr partition_;
+    int64_t required_offset_;
+    std::function<void(ErrorCode)> done_;
+    uint64_t waiter_ = 0;
+    bool finished_ = false;
+  };
+
   Broker& broker_;
   asio::io_context& io_;
+  int16_t required_acks_;
+  int32_t timeout_;
 };
 
 GroupService::GroupService(Broker& broker) : broker_(broker) {
@@ -154,6 +225,13 @@ GroupService::~GroupService() { shutdown(); }
 
 void GroupService::start() {
   started_ = true;
+  // A __consumer_offsets leadership change loads or unloads its groups at once, not at the
+  // next tick (Kafka's onElection / onResignation).
+  broker_.replicas().on_leadership_change([this](const log::TopicPartition& tp, bool, int32_t) {
+    if (tp.topic == coordinator::kOffsetsTopic) {
+      asio::post(io_, [this] { coordinator_->tick(); });
+    }
+  });
   asio::post(io_, [this] { coordinator_->tick(); });
   schedule_tick();
   thread_ = std::thread([this] { io_.run(); });
@@ -185,7 +263,12 @@ ErrorCode GroupService::ensure_offsets_topic() {
   if (snap->find(coordinator::kOffsetsTopic) != nullptr) return ErrorCode::kNone;
   const BrokerConfig& c = broker_.config();
   int16_t rf = static_cast<int16_t>(c.get_int("offsets.topic.replication.factor"));
-  const int32_t live_brokers = 1;
+  // Kafka checks the live brokers it knows of (on a cluster: the controller's last
+  // UpdateMetadata) against the replication factor before creating the topic.
+  int32_t live_brokers = 1;
+  if (broker_.zk_mode()) {
+    live_brokers = static_cast<int32_t>(broker_.replicas().metadata_cache().view()->brokers.size());
+  }
   if (rf > live_brokers) {
     spdlog::error(
         "Number of alive brokers '{}' does not meet the required replication factor '{}' for "
@@ -202,7 +285,13 @@ ErrorCode GroupService::ensure_offsets_topic() {
                   {"compression.type", "producer"},
                   {"segment.bytes", std::to_string(c.get_int("offsets.topic.segment.bytes"))}};
   StoreStatus st = broker_.create_topic(spec, false, nullptr);
-  if (!st.ok() && st.code != ErrorCode::kTopicAlreadyExists) {
+  if (st.ok()) {
+    spdlog::info(
+        "Creating topic {} with configuration {{cleanup.policy=compact, "
+        "compression.type=producer, segment.bytes={}}} and {} partitions, replication "
+        "factor {}",
+        coordinator::kOffsetsTopic, spec.configs["segment.bytes"], spec.num_partitions, rf);
+  } else if (st.code != ErrorCode::kTopicAlreadyExists) {
     spdlog::error("cannot create {}: {}", coordinator::kOffsetsTopic, st.message);
     return ErrorCode::kCoordinatorNotAvailable;
   }

@@ -16,10 +16,15 @@ class FakeClock : public CoordinatorClock {
   int64_t now = 1'700'000'000'000;
 };
 
-// Each batch counts as one offset; appends complete on drain().
+// Each batch counts as one offset; appends complete on drain(). Every partition is led at
+// epoch 0 unless `epochs` says otherwise (-1: led by another broker).
 class FakeTopic : public OffsetsTopic {
  public:
-  bool is_leader(int32_t) const override { return true; }
+  int32_t leader_epoch(int32_t partition) const override {
+    auto it = epochs.find(partition);
+    return it == epochs.end() ? 0 : it->second;
+  }
+  std::map<int32_t, int32_t> epochs;
   void append(int32_t partition, Bytes batch, std::function<void(ErrorCode)> done) override {
     batches[partition].push_back(std::move(batch));
     pending.push_back([done] { done(ErrorCode::kNone); });
@@ -31,7 +36,7 @@ class FakeTopic : public OffsetsTopic {
       r.records.insert(r.records.end(), b[i].begin(), b[i].end());
     }
     r.next_offset = static_cast<int64_t>(b.size());
-    r.high_watermark = r.next_offset;
+    r.end_offset = r.next_offset;
     return r;
   }
   void drain() {
@@ -352,6 +357,65 @@ TEST_F(GroupCoordinatorTest, OffsetsCommitFetchAndSurviveReload) {
       42);
   EXPECT_EQ(state("g"), "Stable");
   EXPECT_EQ(heartbeat("g", a, 1), ErrorCode::kNone);
+}
+
+// The coordinator follows the leadership of the group's __consumer_offsets partition
+// (Kafka's onResignation / onElection).
+TEST_F(GroupCoordinatorTest, FollowsOffsetsPartitionLeadership) {
+  auto exists = [](const std::string&, int32_t) { return true; };
+  const int32_t p = coordinator->partition_for("g");
+  std::string a = stable_single_member("g");
+  std::optional<msg::OffsetCommitResponse> got;
+  auto commit = [&](int64_t offset) {
+    got.reset();
+    coordinator->commit_offsets(commit_req("g", a, 1, offset), 9, exists,
+                                [&](msg::OffsetCommitResponse r) { got = r; });
+  };
+  auto committed = [&] {
+    auto g = coordinator->fetch_offsets("g", std::nullopt, false);
+    return g.error_code != 0 ? -static_cast<int64_t>(g.error_code)
+                             : g.topics.at(0).partitions.at(0).committed_offset;
+  };
+  commit(42);
+  topic.drain();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(committed(), 42);
+
+  // An append in flight when leadership goes completes with NOT_COORDINATOR.
+  commit(43);
+  topic.epochs[p] = -1;
+  coordinator->tick();
+  EXPECT_EQ(heartbeat("g", a, 1), ErrorCode::kNotCoordinator);
+  topic.drain();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->topics[0].partitions[0].error_code,
+            static_cast<int16_t>(ErrorCode::kNotCoordinator));
+  commit(44);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->topics[0].partitions[0].error_code,
+            static_cast<int16_t>(ErrorCode::kNotCoordinator));
+  EXPECT_EQ(committed(), -static_cast<int64_t>(ErrorCode::kNotCoordinator));
+  // Other partitions keep serving.
+  EXPECT_EQ(heartbeat("other", "x", 1) == ErrorCode::kNotCoordinator,
+            coordinator->partition_for("other") == p);
+
+  // Leader again at a newer epoch: loading first, then what the log holds (the commit that
+  // completed after the resignation was written, as in Kafka, and is read back).
+  const int64_t loading = -static_cast<int64_t>(ErrorCode::kCoordinatorLoadInProgress);
+  topic.epochs[p] = 3;
+  EXPECT_EQ(committed(), loading);
+  EXPECT_FALSE(coordinator->all_loaded());
+  coordinator->tick();
+  EXPECT_TRUE(coordinator->all_loaded());
+  EXPECT_EQ(committed(), 43);
+  EXPECT_EQ(heartbeat("g", a, 1), ErrorCode::kNone);
+
+  // Lost and regained between two ticks: the epoch differs, so the shard loads again.
+  topic.batches[p].clear();
+  topic.epochs[p] = 4;
+  EXPECT_EQ(committed(), loading);
+  coordinator->tick();
+  EXPECT_EQ(heartbeat("g", a, 1), ErrorCode::kUnknownMemberId);
 }
 
 TEST_F(GroupCoordinatorTest, StandaloneCommitsDeleteAndExpiry) {

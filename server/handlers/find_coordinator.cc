@@ -1,7 +1,9 @@
-// FindCoordinator (key 10): which broker coordinates a group (key type 0). v0-3 ask for one
-// key, v4+ for a batch (coordinator_keys). Like Kafka, the first group lookup creates
-// __consumer_offsets. Transaction coordinators (key type 1) are not served yet:
-// COORDINATOR_NOT_AVAILABLE.
+// FindCoordinator (key 10): which broker coordinates a group (key type 0): the leader of
+// __consumer_offsets partition abs(hash(group)) % offsets.topic.num.partitions, as Kafka
+// answers (COORDINATOR_NOT_AVAILABLE while it has no leader, or no live leader on this
+// listener). v0-3 ask for one key, v4+ for a batch (coordinator_keys). Like Kafka, the first
+// group lookup creates __consumer_offsets (through ZooKeeper on a cluster, so off the event
+// loop). Transaction coordinators (key type 1) are not served yet: COORDINATOR_NOT_AVAILABLE.
 #include "server/group_requests.h"
 #include "server/handlers/handlers.h"
 
@@ -10,17 +12,36 @@ namespace {
 
 using Resp = msg::FindCoordinatorResponse;
 
-Resp::Coordinator find_one(RequestContext& ctx, const std::string& key, int8_t key_type) {
+Resp::Coordinator find_one(RequestContext& ctx, const std::string& key, int8_t key_type,
+                           ErrorCode offsets_topic) {
   Resp::Coordinator c;
   c.key = key;
   ErrorCode e = ErrorCode::kNone;
+  std::optional<Endpoint> coordinator;
+  int32_t node_id = -1;
   if (key_type == 0) {
-    e = ctx.broker.groups().ensure_offsets_topic();
+    e = offsets_topic;
     if (e == ErrorCode::kNone) {
-      int32_t p = group_coordinator(ctx).partition_for(key);
-      if (!ctx.broker.replicas().get(coordinator::kOffsetsTopic, p)) {
-        e = ErrorCode::kCoordinatorNotAvailable;
+      Broker& broker = ctx.broker;
+      const int32_t p = group_coordinator(ctx).partition_for(key);
+      if (broker.zk_mode()) {
+        auto view = broker.replicas().metadata_cache().view();
+        const CachedPartition* cp = view->partition(coordinator::kOffsetsTopic, p);
+        if (cp != nullptr && cp->leader >= 0) {
+          auto b = view->brokers.find(cp->leader);
+          if (b != view->brokers.end()) {
+            auto ep = b->second.endpoints.find(ctx.conn.listener_name);
+            if (ep != b->second.endpoints.end()) {
+              node_id = cp->leader;
+              coordinator = Endpoint{ep->second.host, ep->second.port};
+            }
+          }
+        }
+      } else if (broker.replicas().get(coordinator::kOffsetsTopic, p)) {
+        node_id = broker.broker_id();
+        coordinator = broker.advertised_endpoint(ctx.conn.listener_name);
       }
+      if (!coordinator) e = ErrorCode::kCoordinatorNotAvailable;
     }
   } else if (key_type == 1) {
     e = ErrorCode::kCoordinatorNotAvailable;
@@ -29,10 +50,9 @@ Resp::Coordinator find_one(RequestContext& ctx, const std::string& key, int8_t k
   }
   c.error_code = static_cast<int16_t>(e);
   if (e == ErrorCode::kNone) {
-    Endpoint self = ctx.broker.advertised_endpoint(ctx.conn.listener_name);
-    c.node_id = ctx.broker.broker_id();
-    c.host = self.host;
-    c.port = self.port;
+    c.node_id = node_id;
+    c.host = coordinator->host;
+    c.port = coordinator->port;
     c.error_message = "NONE";  // Kafka sends Errors.message(), "NONE" on success
   } else {
     c.node_id = -1;
@@ -46,12 +66,19 @@ Resp::Coordinator find_one(RequestContext& ctx, const std::string& key, int8_t k
 
 asio::awaitable<Outcome> find_coordinator(RequestContext& ctx, msg::FindCoordinatorRequest& req) {
   Resp resp;
+  const int8_t key_type = ctx.version() >= 1 ? req.key_type : 0;
+  ErrorCode offsets_topic = ErrorCode::kNone;
+  if (key_type == 0 &&
+      ctx.broker.metadata().snapshot()->find(coordinator::kOffsetsTopic) == nullptr) {
+    offsets_topic = co_await ctx.broker.blocking().run(
+        [&broker = ctx.broker] { return broker.groups().ensure_offsets_topic(); });
+  }
   if (ctx.version() >= 4) {
     for (const std::string& key : req.coordinator_keys) {
-      resp.coordinators.push_back(find_one(ctx, key, req.key_type));
+      resp.coordinators.push_back(find_one(ctx, key, key_type, offsets_topic));
     }
   } else {
-    Resp::Coordinator c = find_one(ctx, req.key, ctx.version() >= 1 ? req.key_type : 0);
+    Resp::Coordinator c = find_one(ctx, req.key, key_type, offsets_topic);
     resp.error_code = c.error_code;
     resp.error_message = c.error_message;
     resp.node_id = c.node_id;
