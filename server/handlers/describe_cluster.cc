@@ -1,9 +1,11 @@
-// DescribeCluster (key 60, KIP-700): the cluster id, this broker, and the controller id (the
-// broker itself: a KRaft broker names a live broker, which on one node is this one). v1 asks
-// for an endpoint type; a broker serves BROKER (1) endpoints only.
+// DescribeCluster (key 60, KIP-700): the cluster id, the live brokers and the controller id:
+// on a ZooKeeper cluster the brokers and controller of the controller's last UpdateMetadata (as
+// Kafka's ZooKeeper-mode broker answers); on one node this broker, which is its own controller.
+// v1 asks for an endpoint type; a broker serves BROKER (1) endpoints only.
 #include "server/broker.h"
 #include "server/handlers/authorized_operations.h"
 #include "server/handlers/handlers.h"
+#include "server/handlers/live_brokers.h"
 
 namespace fjord::handlers {
 
@@ -25,10 +27,12 @@ asio::awaitable<Outcome> describe_cluster(RequestContext& ctx, msg::DescribeClus
     co_return ctx.respond(resp);
   }
   Broker& broker = ctx.broker;
-  Endpoint self = broker.advertised_endpoint(ctx.conn.listener_name);
   resp.cluster_id = broker.cluster_id();
-  resp.controller_id = broker.broker_id();
-  resp.brokers.push_back({broker.broker_id(), self.host, self.port, broker.rack(), {}});
+  LiveBrokers live = live_brokers(broker, ctx.conn.listener_name);
+  for (LiveBroker& b : live.brokers) {
+    resp.brokers.push_back({b.id, std::move(b.host), b.port, std::move(b.rack), {}});
+  }
+  resp.controller_id = live.controller_id;
   if (req.include_cluster_authorized_operations) {
     resp.cluster_authorized_operations = kClusterAuthorizedOperations;
   }

@@ -6,6 +6,7 @@
 #include "server/broker.h"
 #include "server/handlers/authorized_operations.h"
 #include "server/handlers/handlers.h"
+#include "server/handlers/live_brokers.h"
 
 namespace fjord::handlers {
 namespace {
@@ -81,25 +82,12 @@ asio::awaitable<Outcome> metadata(RequestContext& ctx, msg::MetadataRequest& req
   Resp resp;
   const bool zk_mode = broker.zk_mode();
   std::shared_ptr<const ClusterView> view;
-  if (zk_mode) {
-    // Every live broker with an endpoint on this listener, as the controller last said. Before
-    // the controller's first UpdateMetadata this broker lists only itself.
-    view = broker.replicas().metadata_cache().view();
-    if (!broker.replicas().metadata_cache().initialized()) {
-      Endpoint self = broker.advertised_endpoint(ctx.conn.listener_name);
-      resp.brokers.push_back({broker.broker_id(), self.host, self.port, broker.rack(), {}});
-    }
-    for (const auto& [id, b] : view->brokers) {
-      auto e = b.endpoints.find(ctx.conn.listener_name);
-      if (e == b.endpoints.end()) continue;
-      resp.brokers.push_back({id, e->second.host, e->second.port, b.rack, {}});
-    }
-    resp.controller_id = view->controller_id;
-  } else {
-    Endpoint self = broker.advertised_endpoint(ctx.conn.listener_name);
-    resp.brokers.push_back({broker.broker_id(), self.host, self.port, broker.rack(), {}});
-    resp.controller_id = broker.broker_id();
+  if (zk_mode) view = broker.replicas().metadata_cache().view();
+  LiveBrokers live = live_brokers(broker, ctx.conn.listener_name);
+  for (LiveBroker& b : live.brokers) {
+    resp.brokers.push_back({b.id, std::move(b.host), b.port, std::move(b.rack), {}});
   }
+  resp.controller_id = live.controller_id;
   resp.cluster_id = broker.cluster_id();
   const bool include_ops = v >= 8 && req.include_topic_authorized_operations;
   if (v >= 8 && v <= 10 && req.include_cluster_authorized_operations) {
