@@ -112,9 +112,6 @@ TEST(BrokerSmoke, KafkaTopicsCreatesAndListsATopic) {
 
 // Two brokers of the current target in ZooKeeper mode; a topic replicated on both.
 TEST(BrokerSmoke, ZooKeeperClusterReplicatesATopicOnTwoBrokers) {
-  if (target_from_env() == Target::kFjord) {
-    GTEST_SKIP() << "Fjord's ZooKeeper cluster mode is not built yet (issue 7)";
-  }
   Cluster cluster(2);
   FJORD_SKIP_IF_UNAVAILABLE(cluster);
   auto start = std::chrono::steady_clock::now();

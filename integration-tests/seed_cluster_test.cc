@@ -8,8 +8,6 @@
 //    created with --zookeeper, replication factor 2.
 //  - 四: acks=-1 with min.insync.replicas=2: killing a partition's leader in the middle of a
 //    produce run loses no acknowledged message.
-// Fjord's ZooKeeper cluster mode is issue 7: until it is done these run against Kafka only
-// (FJORD_TEST_TARGET=kafka; about 2 minutes), and skip for Fjord.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -56,9 +54,6 @@ CommandResult wrapper(const std::string& version, const std::string& script,
 class SeedCluster : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (target_from_env() == Target::kFjord) {
-      GTEST_SKIP() << "needs Fjord's ZooKeeper cluster mode (issue 7)";
-    }
     cluster_ = std::make_unique<Cluster>(3, overrides());
     FJORD_SKIP_IF_UNAVAILABLE(*cluster_);
     cluster_->start();

@@ -129,11 +129,6 @@ TEST_F(ZooKeeperConsoleSession, TopicsConfigsThroughZooKeeper) {
 }
 
 TEST_F(ZooKeeperConsoleSession, ConsoleProducerThenConsumerFromBeginning) {
-  if (brokers_.front()->target() == Target::kFjord) {
-    // Needs the broker side of issue 7 (metadata from UpdateMetadata listing every broker and
-    // leader, produce/fetch routed to leaders, replica fetchers), which is not on main yet.
-    GTEST_SKIP() << "waits for replication and leader routing (issue 7, broker side)";
-  }
   CommandResult created = zk28("kafka.admin.TopicCommand", {"--create", "--topic", "test",
                                                             "--replication-factor", "2",
                                                             "--partitions", "3"});
