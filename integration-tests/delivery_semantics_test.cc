@@ -1,13 +1,15 @@
-// Delivery semantics of the seed document's section 四 on one broker (FJORD_TEST_TARGET): a
-// consumer with automatic commits off (delivery/ManualCommitConsumer.java, Kafka 3.9 clients,
-// compiled with javac at test time) is killed with SIGKILL in the middle of a batch, then
-// started again in the same group.
+// Delivery semantics of the seed document's section 四, on one broker and on a three-broker
+// ZooKeeper cluster (topic replicated three times, acks=all; the group's coordinator is the
+// leader of its __consumer_offsets partition) of the target (FJORD_TEST_TARGET): a consumer
+// with automatic commits off (delivery/ManualCommitConsumer.java, Kafka 3.9 clients, compiled
+// with javac at test time) is killed with SIGKILL in the middle of a batch, then started again
+// in the same group.
 //  - Committing after processing (the seed's advice): the restarted consumer re-reads exactly
 //    the records processed but not yet committed; nothing is lost (at-least-once, duplicates).
 //  - Committing before processing (the seed's example of loss): the records of the committed
 //    batch that were not yet processed are never seen again (at-most-once).
-// The 3-broker part of section 四 (acks=-1, min.insync.replicas=2, a killed leader) needs the
-// ZooKeeper cluster and is not here.
+// The producer side of section 四 on a cluster (acks=-1, min.insync.replicas=2, a killed
+// leader) is in seed_cluster_test.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "integration-tests/harness/broker.h"
+#include "integration-tests/harness/cluster.h"
 #include "integration-tests/harness/command.h"
 #include "integration-tests/harness/gtest_skip.h"
 #include "integration-tests/harness/java_program.h"
@@ -73,14 +76,23 @@ ConsumerRun parse_run(const std::string& out) {
   return run;
 }
 
-class DeliverySemantics : public ::testing::Test {
+// The parameter: how many brokers (1: a single broker, 3: a ZooKeeper cluster).
+class DeliverySemantics : public ::testing::TestWithParam<int> {
  protected:
   void SetUp() override {
-    broker_ = make_broker();
-    if (broker_->unavailable_reason()) return;
-    broker_->start();
-    create_topic(broker_->bootstrap(), kTopic, kPartitions);
-    Producer producer(broker_->bootstrap(), {{"acks", "all"}});
+    if (GetParam() == 1) {
+      broker_ = make_broker();
+      FJORD_SKIP_IF_UNAVAILABLE(*broker_);
+      broker_->start();
+      bootstrap_ = broker_->bootstrap();
+    } else {
+      cluster_ = std::make_unique<Cluster>(GetParam());
+      FJORD_SKIP_IF_UNAVAILABLE(*cluster_);
+      cluster_->start();
+      bootstrap_ = cluster_->bootstrap();
+    }
+    create_topic(bootstrap_, kTopic, kPartitions, {}, GetParam());
+    Producer producer(bootstrap_, {{"acks", "all"}});
     for (int i = 0; i < kMessages; ++i) {
       // (+= rather than "k" + std::to_string(i): GCC 12's -Wrestrict false positive at -O3)
       std::string key = "k", value = "m";
@@ -97,7 +109,7 @@ class DeliverySemantics : public ::testing::Test {
 
   std::vector<std::string> consumer(const std::string& mode, const std::string& group,
                                     const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {broker_->bootstrap(), kTopic, group, mode};
+    std::vector<std::string> args = {bootstrap_, kTopic, group, mode};
     args.insert(args.end(), extra.begin(), extra.end());
     return java_program_command(classes_, kKafka, "ManualCommitConsumer", args);
   }
@@ -128,12 +140,13 @@ class DeliverySemantics : public ::testing::Test {
   }
 
   std::unique_ptr<Broker> broker_;
+  std::unique_ptr<Cluster> cluster_;
+  std::string bootstrap_;
   TempDir dir_{"fjord-delivery"};
   std::filesystem::path classes_;
 };
 
-TEST_F(DeliverySemantics, CommitAfterProcessingRereadsTheUncommittedRecordsAfterAKill) {
-  FJORD_SKIP_IF_UNAVAILABLE(*broker_);
+TEST_P(DeliverySemantics, CommitAfterProcessingRereadsTheUncommittedRecordsAfterAKill) {
   ConsumerRun first = killed_mid_batch("after", "commit-after", 25);
   ASSERT_TRUE(first.paused);
   ASSERT_GE(first.records.size(), 25u);
@@ -173,8 +186,7 @@ TEST_F(DeliverySemantics, CommitAfterProcessingRereadsTheUncommittedRecordsAfter
   EXPECT_EQ(first.records.size() + second.records.size(), kMessages + uncommitted.size());
 }
 
-TEST_F(DeliverySemantics, CommitBeforeProcessingLosesTheRestOfTheBatchAfterAKill) {
-  FJORD_SKIP_IF_UNAVAILABLE(*broker_);
+TEST_P(DeliverySemantics, CommitBeforeProcessingLosesTheRestOfTheBatchAfterAKill) {
   ConsumerRun first = killed_mid_batch("before", "commit-before", 25);
   ASSERT_TRUE(first.paused);
 
@@ -193,6 +205,12 @@ TEST_F(DeliverySemantics, CommitBeforeProcessingLosesTheRestOfTheBatchAfterAKill
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Brokers, DeliverySemantics, ::testing::Values(1, 3),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return info.param == 1 ? std::string("OneBroker")
+                                                  : std::string("ThreeBrokerCluster");
+                         });
 
 }  // namespace
 }  // namespace fjord::itest

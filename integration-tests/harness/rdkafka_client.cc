@@ -179,10 +179,11 @@ std::vector<ConsumedMessage> consume_from_beginning(const std::string& bootstrap
 }
 
 void create_topic(const std::string& bootstrap, const std::string& topic, int32_t partitions,
-                  const RdKafkaConfig& topic_config) {
+                  const RdKafkaConfig& topic_config, int32_t replication_factor) {
   RdKafkaHandle rk = make_handle(RD_KAFKA_PRODUCER, make_conf(bootstrap, {}));
   char err[512];
-  rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(topic.c_str(), partitions, 1, err, sizeof err);
+  rd_kafka_NewTopic_t* nt =
+      rd_kafka_NewTopic_new(topic.c_str(), partitions, replication_factor, err, sizeof err);
   if (nt == nullptr) throw HarnessError("rd_kafka_NewTopic_new: " + std::string(err));
   for (const auto& [k, v] : topic_config) rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str());
   rd_kafka_queue_t* q = rd_kafka_queue_new(rk.get());

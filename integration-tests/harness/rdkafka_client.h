@@ -97,9 +97,9 @@ std::vector<ConsumedMessage> consume_from_beginning(const std::string& bootstrap
                                                     std::chrono::milliseconds linger = 0ms,
                                                     const RdKafkaConfig& config = {});
 
-// Creates a topic with the Admin API (replication factor 1) and returns once the leader of
-// every partition answers ListOffsets for it. Throws HarnessError on failure.
+// Creates a topic with the Admin API (replication factor 1 unless told) and returns once the
+// leader of every partition answers ListOffsets for it. Throws HarnessError on failure.
 void create_topic(const std::string& bootstrap, const std::string& topic, int32_t partitions,
-                  const RdKafkaConfig& topic_config = {});
+                  const RdKafkaConfig& topic_config = {}, int32_t replication_factor = 1);
 
 }  // namespace fjord::itest
