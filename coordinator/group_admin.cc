@@ -55,8 +55,9 @@ msg::ListGroupsResponse GroupCoordinator::list_groups(const msg::ListGroupsReque
   for (auto& sp : shards_) {
     Shard& s = *sp;
     std::lock_guard lock(s.mu);
-    if (!topic_.is_leader(s.partition)) continue;
-    if (s.load != LoadState::kLoaded) {
+    const int32_t leader_epoch = topic_.leader_epoch(s.partition);
+    if (leader_epoch < 0) continue;
+    if (s.load != LoadState::kLoaded || s.loaded_leader_epoch != leader_epoch) {
       resp.error_code = static_cast<int16_t>(ErrorCode::kCoordinatorLoadInProgress);
       continue;
     }

@@ -175,7 +175,11 @@ void GroupCoordinator::shutdown() {
 bool GroupCoordinator::all_loaded() {
   for (auto& sp : shards_) {
     std::lock_guard lock(sp->mu);
-    if (sp->load != LoadState::kLoaded && topic_.is_leader(sp->partition)) return false;
+    const int32_t leader_epoch = topic_.leader_epoch(sp->partition);
+    if (leader_epoch >= 0 &&
+        (sp->load != LoadState::kLoaded || sp->loaded_leader_epoch != leader_epoch)) {
+      return false;
+    }
   }
   return true;
 }

@@ -414,7 +414,11 @@ TEST_F(GroupCoordinatorTest, FollowsOffsetsPartitionLeadership) {
   topic.batches[p].clear();
   topic.epochs[p] = 4;
   EXPECT_EQ(committed(), loading);
+  EXPECT_FALSE(coordinator->all_loaded());
+  EXPECT_EQ(coordinator->list_groups({}, 4).error_code,
+            static_cast<int16_t>(ErrorCode::kCoordinatorLoadInProgress));
   coordinator->tick();
+  EXPECT_EQ(coordinator->list_groups({}, 4).error_code, 0);
   EXPECT_EQ(heartbeat("g", a, 1), ErrorCode::kUnknownMemberId);
 }
 
