@@ -5,7 +5,8 @@
 //  - Metadata and DescribeCluster name the controller that /controller holds, and list the
 //    three brokers;
 //  - a committed offset survives the coordinator's death: after SIGKILL another broker leads
-//    the partition, FindCoordinator names it, and it returns the offset (it loaded the group).
+//    the partition, FindCoordinator names it, and it returns the offset (it loaded the group);
+//    kafka-consumer-groups (3.9) --list and --describe through the survivors see the group.
 // The same test runs against Kafka 3.9 in ZooKeeper mode (the reference).
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
@@ -13,10 +14,12 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include "integration-tests/harness/cluster.h"
 #include "integration-tests/harness/gtest_skip.h"
+#include "integration-tests/harness/java_tool.h"
 #include "integration-tests/harness/raw_connection.h"
 #include "integration-tests/harness/rdkafka_client.h"
 #include "integration-tests/harness/wait.h"
@@ -203,6 +206,26 @@ TEST_F(ClusterGroupCoordinator, CommittedOffsetsSurviveTheCoordinatorsDeath) {
   EXPECT_EQ(committed(survivors), 42) << "the new coordinator loaded the group's offsets";
   ASSERT_EQ(commit(survivors, 43), RD_KAFKA_RESP_ERR_NO_ERROR);
   EXPECT_EQ(committed(survivors), 43);
+
+  // ListGroups goes to every broker, DescribeGroups and OffsetFetch to the coordinator.
+  JavaTool kafka("kafka-3.9.0");
+  const char* groups_tool = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand";
+  CommandResult listed = kafka.run(groups_tool, {"--bootstrap-server", survivors, "--list"});
+  ASSERT_TRUE(listed.ok()) << listed.describe();
+  EXPECT_NE(listed.out.find(kGroup), std::string::npos) << listed.describe();
+  CommandResult described =
+      kafka.run(groups_tool, {"--bootstrap-server", survivors, "--describe", "--group", kGroup});
+  ASSERT_TRUE(described.ok()) << described.describe();
+  // "GROUP TOPIC PARTITION CURRENT-OFFSET ...": the row of events-0 commits 43.
+  bool found = false;
+  std::istringstream rows(described.out);
+  for (std::string line; std::getline(rows, line);) {
+    std::istringstream words(line);
+    std::string group, topic, partition, offset;
+    words >> group >> topic >> partition >> offset;
+    if (group == kGroup && topic == kTopic && partition == "0") found = offset == "43";
+  }
+  EXPECT_TRUE(found) << described.describe();
 }
 
 }  // namespace
