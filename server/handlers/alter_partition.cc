@@ -13,9 +13,10 @@ asio::awaitable<Outcome> alter_partition(RequestContext& ctx, msg::AlterPartitio
     resp.error_code = static_cast<int16_t>(ErrorCode::kNotController);
     co_return ctx.respond(resp);
   }
-  // The controller works on the ZooKeeper thread; this loop goes on serving meanwhile.
+  // The controller works on the ZooKeeper thread; this loop goes on serving meanwhile. The
+  // request is captured by reference and moved when the call starts (see group_await.h).
   auto resp = co_await await_callback<msg::AlterPartitionResponse>(
-      [controller, req = std::move(req), v = ctx.version()](auto done) mutable {
+      [controller, &req, v = ctx.version()](auto done) {
         controller->alter_partition(std::move(req), v, std::move(done));
       });
   co_return ctx.respond(resp);

@@ -1,0 +1,220 @@
+// Replication through broker crashes, on a real ZooKeeper and three brokers of the target
+// (FJORD_TEST_TARGET) in ZooKeeper mode, min.insync.replicas=2, topics with replication
+// factor 3, producers with acks=all (issue 7):
+//  - a follower killed with SIGKILL and restarted rejoins every ISR, and every broker (the
+//    controller above all, which answers the leaders' AlterPartition requests) keeps serving;
+//  - durability (issue 7's integration test 2): 200,000 messages from the idempotent producer
+//    while the leader of partition 0 is killed with SIGKILL and restarted every few seconds;
+//    afterwards every acknowledged message is consumed, in order within its partition, once.
+#include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "integration-tests/harness/cluster.h"
+#include "integration-tests/harness/gtest_skip.h"
+#include "integration-tests/harness/rdkafka_client.h"
+#include "integration-tests/harness/wait.h"
+
+namespace fjord::itest {
+namespace {
+
+struct PartitionState {
+  int32_t leader = -1;
+  std::vector<int32_t> replicas;
+  std::vector<int32_t> isr;
+};
+
+// A librdkafka handle for metadata and admin requests.
+class Admin {
+ public:
+  explicit Admin(const std::string& bootstrap) {
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    char err[512];
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof err);
+    rd_kafka_conf_set(conf, "log_level", "0", err, sizeof err);
+    rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err));
+    if (!rk_) throw std::runtime_error(std::string("rd_kafka_new: ") + err);
+  }
+
+  // Creates topic with `partitions` partitions of replication factor `rf`; "" or the error.
+  std::string create_topic(const std::string& topic, int partitions, int rf,
+                           const RdKafkaConfig& config = {}) {
+    char err[512];
+    rd_kafka_NewTopic_t* nt =
+        rd_kafka_NewTopic_new(topic.c_str(), partitions, rf, err, sizeof err);
+    if (nt == nullptr) return err;
+    for (const auto& [k, v] : config) rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str());
+    rd_kafka_queue_t* q = rd_kafka_queue_new(rk_.get());
+    rd_kafka_CreateTopics(rk_.get(), &nt, 1, nullptr, q);
+    rd_kafka_NewTopic_destroy(nt);
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 60'000);
+    std::string failure;
+    if (ev == nullptr) {
+      failure = "no CreateTopics result within 60 s";
+    } else if (rd_kafka_event_error(ev)) {
+      failure = rd_kafka_event_error_string(ev);
+    } else {
+      size_t n = 0;
+      const rd_kafka_topic_result_t** results =
+          rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+      for (size_t i = 0; i < n; ++i) {
+        if (rd_kafka_topic_result_error(results[i])) {
+          failure = rd_kafka_err2name(rd_kafka_topic_result_error(results[i]));
+        }
+      }
+    }
+    if (ev) rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    return failure;
+  }
+
+  // The partitions of `topic` as a Metadata request answers them (empty if none answered).
+  std::map<int32_t, PartitionState> partitions(const std::string& topic) {
+    std::map<int32_t, PartitionState> out;
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_.get(), topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    if (rd_kafka_metadata(rk_.get(), 0, rkt, &md, 3000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      for (int t = 0; t < md->topic_cnt; ++t) {
+        const auto& mt = md->topics[t];
+        if (mt.err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+        for (int p = 0; p < mt.partition_cnt; ++p) {
+          const auto& mp = mt.partitions[p];
+          PartitionState s;
+          s.leader = mp.leader;
+          s.replicas.assign(mp.replicas, mp.replicas + mp.replica_cnt);
+          s.isr.assign(mp.isrs, mp.isrs + mp.isr_cnt);
+          out[mp.id] = s;
+        }
+      }
+      rd_kafka_metadata_destroy(md);
+    }
+    rd_kafka_topic_destroy(rkt);
+    return out;
+  }
+
+  // True once every partition of `topic` has a leader and all `rf` replicas in its ISR.
+  bool fully_replicated(const std::string& topic, int partitions, size_t rf) {
+    auto ps = this->partitions(topic);
+    if (ps.size() != static_cast<size_t>(partitions)) return false;
+    for (const auto& [_, s] : ps) {
+      if (s.leader < 0 || s.isr.size() != rf || s.replicas.size() != rf) return false;
+    }
+    return true;
+  }
+
+  int32_t controller() { return rd_kafka_controllerid(rk_.get(), 3000); }
+
+ private:
+  RdKafkaHandle rk_;
+};
+
+std::string message_value(size_t seq) {
+  // About 100 bytes: the number first, then padding.
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "m-%09zu-", seq);
+  std::string v(buf);
+  v.resize(100, 'x');
+  return v;
+}
+
+// The message number back from a value, or -1.
+int64_t seq_of(const std::optional<std::string>& value) {
+  if (!value || value->size() < 12 || value->compare(0, 2, "m-") != 0) return -1;
+  return std::stoll(value->substr(2, 9));
+}
+
+class ReplicationFailover : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cluster_ = std::make_unique<Cluster>(
+        3, std::map<std::string, std::string>{
+               {"min.insync.replicas", "2"},
+               {"default.replication.factor", "3"},
+               // A dead follower leaves the ISR after 6 s rather than Kafka's 30 s.
+               {"replica.lag.time.max.ms", "6000"},
+           });
+    FJORD_SKIP_IF_UNAVAILABLE(*cluster_);
+    cluster_->start();
+    admin_ = std::make_unique<Admin>(cluster_->bootstrap());
+  }
+
+  Broker& broker_by_id(int32_t id) { return cluster_->broker(static_cast<size_t>(id - 1)); }
+
+  void create_replicated(const std::string& topic, int partitions) {
+    ASSERT_EQ(admin_->create_topic(topic, partitions, 3), "");
+    ASSERT_TRUE(wait_for([&] { return admin_->fully_replicated(topic, partitions, 3); }, 60s))
+        << topic << " never had a leader and an ISR of 3 for every partition";
+  }
+
+  std::unique_ptr<Cluster> cluster_;
+  std::unique_ptr<Admin> admin_;
+};
+
+// The leaders shrink the ISR when the follower dies and expand it when it is back (both through
+// AlterPartition to the controller); nothing else may die meanwhile.
+TEST_F(ReplicationFailover, RestartedFollowerRejoinsTheIsrAndEveryBrokerKeepsServing) {
+  constexpr int kPartitions = 3;
+  ASSERT_NO_FATAL_FAILURE(create_replicated("rejoin", kPartitions));
+  Producer producer(cluster_->bootstrap(), {{"acks", "all"},
+                                            {"enable.idempotence", "true"},
+                                            {"linger.ms", "5"},
+                                            {"message.timeout.ms", "60000"}});
+  size_t seq = 0;
+  auto produce = [&](size_t n) {
+    for (size_t i = 0; i < n; ++i, ++seq) {
+      producer.produce("rejoin", static_cast<int32_t>(seq % kPartitions), "", message_value(seq),
+                       0, {}, seq);
+    }
+  };
+  produce(3000);
+  ASSERT_TRUE(producer.flush(60s));
+
+  const int32_t controller = admin_->controller();
+  ASSERT_GE(controller, 1);
+  const int32_t follower = controller % 3 + 1;  // any broker but the controller
+  broker_by_id(follower).kill();
+  produce(3000);  // waits for the ISR to shrink (replica.lag.time.max.ms)
+  ASSERT_TRUE(producer.flush(60s));
+  ASSERT_TRUE(wait_for(
+      [&] {
+        for (const auto& [_, s] : admin_->partitions("rejoin")) {
+          if (std::count(s.isr.begin(), s.isr.end(), follower) != 0) return false;
+        }
+        return true;
+      },
+      30s))
+      << "broker " << follower << " stayed in an ISR after it was killed";
+
+  broker_by_id(follower).start();
+  produce(3000);
+  ASSERT_TRUE(wait_for([&] { return admin_->fully_replicated("rejoin", kPartitions, 3); }, 60s))
+      << "broker " << follower << " did not rejoin every ISR";
+  ASSERT_TRUE(producer.flush(60s));
+  produce(3000);
+  ASSERT_TRUE(producer.flush(60s));
+  for (size_t i = 0; i < cluster_->size(); ++i) {
+    EXPECT_TRUE(cluster_->broker(i).running()) << "broker " << i + 1 << " died";
+  }
+  EXPECT_EQ(producer.delivered_ok(), seq);
+  EXPECT_EQ(admin_->controller(), controller);
+
+  auto consumed = consume_from_beginning(cluster_->bootstrap(), "rejoin", kPartitions, seq, 60s);
+  std::set<int64_t> got;
+  for (const auto& m : consumed) got.insert(seq_of(m.value));
+  EXPECT_EQ(got.size(), seq);
+  EXPECT_EQ(consumed.size(), seq);
+}
+
+}  // namespace
+}  // namespace fjord::itest
