@@ -49,22 +49,26 @@ bool same_protocols(const std::vector<MemberProtocol>& a, const std::vector<Memb
   return true;
 }
 
-// Kafka's GroupMetadataManager.storeGroup error mapping.
+// Kafka's GroupMetadataManager.storeGroup error mapping (an append that timed out waiting for
+// the ISR makes the members rejoin: REBALANCE_IN_PROGRESS).
 ErrorCode store_error(ErrorCode e) {
   switch (e) {
-    case ErrorCode::kNone:
-      return e;
     case ErrorCode::kUnknownTopicOrPartition:
     case ErrorCode::kNotEnoughReplicas:
     case ErrorCode::kNotEnoughReplicasAfterAppend:
-    case ErrorCode::kRequestTimedOut:
       return ErrorCode::kCoordinatorNotAvailable;
     case ErrorCode::kNotLeaderOrFollower:
     case ErrorCode::kKafkaStorageError:
     case ErrorCode::kNotCoordinator:
       return ErrorCode::kNotCoordinator;
-    default:
+    case ErrorCode::kRequestTimedOut:
+      return ErrorCode::kRebalanceInProgress;
+    case ErrorCode::kMessageTooLarge:
+    case ErrorCode::kRecordListTooLarge:
+    case ErrorCode::kInvalidFetchSize:
       return ErrorCode::kUnknownServerError;
+    default:
+      return e;
   }
 }
 

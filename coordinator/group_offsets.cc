@@ -6,13 +6,13 @@
 namespace fjord::coordinator {
 namespace {
 
-// GroupMetadataManager.storeOffsets: append errors as the client should see them.
+// GroupMetadataManager.storeOffsets: append errors as the client should see them
+// (REQUEST_TIMED_OUT, the ISR not caught up within offsets.commit.timeout.ms, stays as it is).
 ErrorCode commit_error(ErrorCode e) {
   switch (e) {
     case ErrorCode::kUnknownTopicOrPartition:
     case ErrorCode::kNotEnoughReplicas:
     case ErrorCode::kNotEnoughReplicasAfterAppend:
-    case ErrorCode::kRequestTimedOut:
       return ErrorCode::kCoordinatorNotAvailable;
     case ErrorCode::kNotLeaderOrFollower:
     case ErrorCode::kKafkaStorageError:
