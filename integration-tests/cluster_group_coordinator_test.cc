@@ -6,11 +6,17 @@
 //    three brokers;
 //  - a committed offset survives the coordinator's death: after SIGKILL another broker leads
 //    the partition, FindCoordinator names it, and it returns the offset (it loaded the group);
-//    kafka-consumer-groups (3.9) --list and --describe through the survivors see the group.
+//    kafka-consumer-groups (3.9) --list and --describe through the survivors see the group;
+//  - commits wait for the ISR (offsets.commit.required.acks=-1): with both followers of the
+//    group's partition frozen (SIGSTOP) a commit fails with REQUEST_TIMED_OUT after
+//    offsets.commit.timeout.ms, and succeeds once they resume.
 // The same test runs against Kafka 3.9 in ZooKeeper mode (the reference).
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
+#include <signal.h>
 
+#include <chrono>
+#include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -27,6 +33,7 @@
 #include "protocol/generated/describe_cluster.h"
 #include "protocol/generated/find_coordinator.h"
 #include "protocol/generated/metadata.h"
+#include "protocol/generated/offset_commit.h"
 #include "zk/zookeeper_client.h"
 
 namespace fjord::itest {
@@ -47,7 +54,7 @@ int32_t offsets_partition(const std::string& group, int32_t partitions) {
 class ClusterGroupCoordinator : public ::testing::Test {
  protected:
   void SetUp() override {
-    cluster_ = std::make_unique<Cluster>(3);
+    cluster_ = std::make_unique<Cluster>(3, overrides());
     FJORD_SKIP_IF_UNAVAILABLE(*cluster_);
     cluster_->start();
     zk::ZooKeeperClientOptions o;
@@ -57,6 +64,8 @@ class ClusterGroupCoordinator : public ::testing::Test {
     zk_ = zk::ZooKeeperClient::connect(o, &error);
     ASSERT_TRUE(zk_) << error;
   }
+
+  virtual std::map<std::string, std::string> overrides() const { return {}; }
 
   template <typename Resp, typename Req>
   std::optional<Resp> ask(uint16_t port, const Req& req, int16_t version) {
@@ -94,6 +103,19 @@ class ClusterGroupCoordinator : public ::testing::Test {
       if (p.partition_index == partition && p.error_code == 0) return p.leader_id;
     }
     return -1;
+  }
+  // OffsetCommit v2 for kTopic-0 in kGroup (a standalone commit): the partition's error code,
+  // or -1 without an answer.
+  int16_t raw_commit(uint16_t port, int64_t offset) {
+    msg::OffsetCommitRequest req;
+    req.group_id = kGroup;
+    msg::OffsetCommitRequest::OffsetCommitRequestTopic t;
+    t.name = kTopic;
+    t.partitions.push_back({.partition_index = 0, .committed_offset = offset});
+    req.topics.push_back(t);
+    auto r = ask<msg::OffsetCommitResponse>(port, req, 2);
+    if (!r || r->topics.empty() || r->topics[0].partitions.empty()) return -1;
+    return r->topics[0].partitions[0].error_code;
   }
   int32_t zk_controller() {
     std::string data;
@@ -186,6 +208,7 @@ TEST_F(ClusterGroupCoordinator, CommittedOffsetsSurviveTheCoordinatorsDeath) {
   ASSERT_EQ(committed(cluster_->bootstrap()), 42);
 
   broker_with_id(coordinator).kill();
+  const auto killed = std::chrono::steady_clock::now();
   std::string survivors;
   uint16_t survivor_port = 0;
   for (size_t i = 0; i < cluster_->size(); ++i) {
@@ -202,8 +225,15 @@ TEST_F(ClusterGroupCoordinator, CommittedOffsetsSurviveTheCoordinatorsDeath) {
       },
       60s, 200ms))
       << "FindCoordinator still names " << successor;
+  const auto moved = std::chrono::steady_clock::now();
   EXPECT_EQ(offsets_leader(survivor_port, partition), successor);
   EXPECT_EQ(committed(survivors), 42) << "the new coordinator loaded the group's offsets";
+  auto ms = [&](auto t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t - killed).count();
+  };
+  std::cerr << "[ figures  ] coordinator " << coordinator << " killed: broker " << successor
+            << " named after " << ms(moved) << " ms, the offset read from it after "
+            << ms(std::chrono::steady_clock::now()) << " ms\n";
   ASSERT_EQ(commit(survivors, 43), RD_KAFKA_RESP_ERR_NO_ERROR);
   EXPECT_EQ(committed(survivors), 43);
 
@@ -226,6 +256,43 @@ TEST_F(ClusterGroupCoordinator, CommittedOffsetsSurviveTheCoordinatorsDeath) {
     if (group == kGroup && topic == kTopic && partition == "0") found = offset == "43";
   }
   EXPECT_TRUE(found) << described.describe();
+}
+
+class ClusterGroupCoordinatorShortCommitTimeout : public ClusterGroupCoordinator {
+ protected:
+  std::map<std::string, std::string> overrides() const override {
+    return {{"offsets.commit.timeout.ms", "2000"}};
+  }
+  void TearDown() override {
+    for (size_t i = 0; i < cluster_->size(); ++i) cluster_->broker(i).signal(SIGCONT);
+  }
+};
+
+TEST_F(ClusterGroupCoordinatorShortCommitTimeout, CommitsWaitForTheIsr) {
+  create_topic(cluster_->bootstrap(), kTopic, 1);
+  int32_t coordinator = -1;
+  ASSERT_TRUE(wait_for(
+      [&] {
+        coordinator = find_coordinator(cluster_->broker(0).port());
+        return coordinator > 0;
+      },
+      120s, 500ms));
+  const uint16_t port = broker_with_id(coordinator).port();
+  int16_t error = -1;
+  // The three replicas of the group's partition in sync first (a commit is acknowledged).
+  ASSERT_TRUE(wait_for([&] { return (error = raw_commit(port, 7)) == 0; }, 60s, 200ms))
+      << "error " << error;
+
+  for (size_t i = 0; i < cluster_->size(); ++i) {
+    if (cluster_->broker(i).id() != coordinator) cluster_->broker(i).signal(SIGSTOP);
+  }
+  const auto frozen = std::chrono::steady_clock::now();
+  EXPECT_EQ(raw_commit(port, 8), static_cast<int16_t>(ErrorCode::kRequestTimedOut));
+  EXPECT_GE(std::chrono::steady_clock::now() - frozen, 1900ms) << "answered before the timeout";
+
+  for (size_t i = 0; i < cluster_->size(); ++i) cluster_->broker(i).signal(SIGCONT);
+  EXPECT_TRUE(wait_for([&] { return (error = raw_commit(port, 9)) == 0; }, 60s, 200ms))
+      << "error " << error;
 }
 
 }  // namespace
