@@ -187,7 +187,7 @@ TEST_F(ClusterGroupCoordinator, ControllerAndBrokersInMetadataAndDescribeCluster
 }
 
 TEST_F(ClusterGroupCoordinator, CommittedOffsetsSurviveTheCoordinatorsDeath) {
-  create_topic(cluster_->bootstrap(), kTopic, 1);
+  create_topic(cluster_->bootstrap(), kTopic, 1, {}, 3);
   const int32_t partition = offsets_partition(kGroup, 50);
   // The first lookup creates __consumer_offsets; every broker then names the same coordinator,
   // the leader of the group's partition.
@@ -269,7 +269,7 @@ class ClusterGroupCoordinatorShortCommitTimeout : public ClusterGroupCoordinator
 };
 
 TEST_F(ClusterGroupCoordinatorShortCommitTimeout, CommitsWaitForTheIsr) {
-  create_topic(cluster_->bootstrap(), kTopic, 1);
+  create_topic(cluster_->bootstrap(), kTopic, 1, {}, 3);
   int32_t coordinator = -1;
   ASSERT_TRUE(wait_for(
       [&] {
