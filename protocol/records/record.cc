@@ -69,9 +69,13 @@ bool RecordReader::next(Record& out) {
     return fail(RecordError::kInvalidRecord);
   }
   size_t headers_start = r.position();
-  RecordHeader h;
-  for (int32_t i = 0; i < headers; ++i) {
-    if (!read_header(r, h)) return fail(RecordError::kInvalidRecord);
+  if (headers > 0) {
+    // Constructed only when needed: zeroing it per record (a `rep stos`) cost a fifth of the
+    // walk over header-less records.
+    RecordHeader h;
+    for (int32_t i = 0; i < headers; ++i) {
+      if (!read_header(r, h)) return fail(RecordError::kInvalidRecord);
+    }
   }
   if (!r.at_end()) return fail(RecordError::kInvalidRecord);
   ByteView body = data_.subspan(pos_ + prefix, static_cast<size_t>(length));
