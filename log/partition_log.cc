@@ -146,6 +146,15 @@ bool record_checks_needed(const RecordBatchView& batch, const LogConfig& cfg) {
            cfg.effective_timestamp_after_max_ms() != LogConfig::kNoLimit));
 }
 
+// Kafka's LogValidator.validateBatch for a client's magic-2 batch: at least one record, no
+// control batch, a sequence number with a producer id. (Offsets counted from lastOffsetDelta
+// must match the count: validate_records' contiguous_offsets.)
+ErrorCode check_client_batch(const RecordBatchView& batch) {
+  if (batch.records_count() <= 0 || batch.is_control()) return ErrorCode::kInvalidRecord;
+  if (batch.producer_id() >= 0 && batch.base_sequence() < 0) return ErrorCode::kInvalidRecord;
+  return ErrorCode::kNone;
+}
+
 // Kafka's LogValidator.validateRecord (key, then timestamp) for every record of a produced
 // batch; the code is INVALID_TIMESTAMP when any timestamp failed, else INVALID_RECORD.
 ErrorCode check_records(const RecordBatchView& batch, const LogConfig& cfg,
@@ -165,8 +174,8 @@ ErrorCode check_records(const RecordBatchView& batch, const LogConfig& cfg,
   Record record;
   for (; reader->next(record); ++index) {
     if (cfg.cleanup_compact && !record.key) {
-      reject("Compacted topic cannot accept message without key in topic partition " +
-             tp.topic + "-" + std::to_string(tp.partition));
+      reject("Compacted topic cannot accept message without key in topic partition " + tp.topic +
+             "-" + std::to_string(tp.partition));
       continue;
     }
     if (cfg.timestamp_type == TimestampType::kCreateTime && record.timestamp != kNoTimestamp) {
@@ -194,8 +203,8 @@ ErrorCode check_records(const RecordBatchView& batch, const LogConfig& cfg,
 
 }  // namespace
 
-Result<AppendInfo> PartitionLog::append_as_leader(std::span<uint8_t> batches,
-                                                  int32_t leader_epoch, bool defer_flush,
+Result<AppendInfo> PartitionLog::append_as_leader(std::span<uint8_t> batches, int32_t leader_epoch,
+                                                  bool defer_flush,
                                                   std::vector<RecordRejection>* record_errors) {
   LogConfig cfg = config();
   AppendInfo info;
@@ -206,17 +215,28 @@ Result<AppendInfo> PartitionLog::append_as_leader(std::span<uint8_t> batches,
     if (batches.size() > static_cast<size_t>(cfg.segment_bytes)) {
       return ErrorCode::kRecordListTooLarge;
     }
-    // Validate everything before touching anything: an append is all or nothing.
+    // Validate everything before appending anything: an append is all or nothing. (A batch's
+    // maxTimestamp is set as soon as that batch passed, as Kafka's LogValidator does; nothing
+    // of a refused request reaches the log.)
     ErrorCode e = for_each_batch(batches, [&](Framed b) {
       if (b.size > static_cast<size_t>(cfg.max_message_bytes)) return ErrorCode::kMessageTooLarge;
       auto view = RecordBatchView::parse(ByteView(b.data, b.size));
       if (!view) return view.error_code();
-      if (RecordError re = view->validate_records(scratch(), {.contiguous_offsets = true});
+      int64_t max_record_timestamp = kNoTimestamp;
+      if (RecordError re = view->validate_records(scratch(), {.contiguous_offsets = true},
+                                                  &max_record_timestamp);
           re != RecordError::kNone) {
         return to_error_code(re);
       }
+      if (ErrorCode ce = check_client_batch(*view); ce != ErrorCode::kNone) return ce;
       if (record_checks_needed(*view, cfg)) {
-        return check_records(*view, cfg, tp_, clock_->now_ms(), record_errors);
+        ErrorCode ce = check_records(*view, cfg, tp_, clock_->now_ms(), record_errors);
+        if (ce != ErrorCode::kNone) return ce;
+      }
+      // LogValidator: under CreateTime the batch's maxTimestamp is its largest record
+      // timestamp, whatever the producer wrote (LogAppendTime is set below).
+      if (cfg.timestamp_type == TimestampType::kCreateTime) {
+        set_create_time_max_timestamp(std::span(b.data, b.size), max_record_timestamp);
       }
       return ErrorCode::kNone;
     });

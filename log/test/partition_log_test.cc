@@ -187,6 +187,80 @@ TEST(PartitionLogTest, LogAppendTimeRewritesTimestampAndCrc) {
   EXPECT_EQ(v->validate(), RecordError::kNone);
 }
 
+// Kafka's LogValidator.assignOffsetsNonCompressed: under CreateTime a batch's maxTimestamp
+// becomes the largest record timestamp (DefaultRecordBatch.setMaxTimestamp, CRC recomputed),
+// and the log's max timestamp follows the records, not the producer's header.
+TEST(PartitionLogTest, CreateTimeMaxTimestampIsTheLargestRecordTimestamp) {
+  Fixture f;
+  auto log = f.open();
+  Bytes b = make_batch(
+      0,
+      {{std::nullopt, "a", kT0 + 5}, {std::nullopt, "b", kT0 + 9}, {std::nullopt, "c", kT0 + 2}});
+  batch_header::store_be<int64_t>(b.data() + batch_header::kMaxTimestamp, kT0 + 100);
+  update_crc(b);
+  auto info = log->append_as_leader(b, 0);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->max_timestamp, kT0 + 9);
+  auto v = RecordBatchView::parse(b);
+  EXPECT_EQ(v->max_timestamp(), kT0 + 9);
+  EXPECT_EQ(v->validate(), RecordError::kNone);
+  EXPECT_EQ(log->fetch_offset_by_timestamp(kMaxTimestamp)->timestamp, kT0 + 9);
+
+  // A correct header is left as it is (no CRC recompute).
+  Bytes good = make_batch(0, {{std::nullopt, "d", kT0 + 20}, {std::nullopt, "e", kT0 + 10}});
+  Bytes before = good;
+  ASSERT_TRUE(log->append_as_leader(good, 0).ok());
+  EXPECT_TRUE(std::equal(good.begin() + batch_header::kMagic, good.end(),
+                         before.begin() + batch_header::kMagic));
+
+  // A producer's LogAppendTime bit on a CreateTime topic is cleared, the records keep the
+  // batch's timestamp (Kafka: setMaxTimestamp(CREATE_TIME, ...)).
+  BatchOptions options;
+  options.timestamp_type = TimestampType::kLogAppendTime;
+  RecordBatchBuilder builder(options);
+  builder.append(kT0 + 30, std::nullopt, as_bytes("f"));
+  Bytes lat;
+  (void)builder.build(lat);
+  ASSERT_TRUE(log->append_as_leader(lat, 0).ok());
+  v = RecordBatchView::parse(lat);
+  EXPECT_EQ(v->timestamp_type(), TimestampType::kCreateTime);
+  EXPECT_EQ(v->max_timestamp(), kT0 + 30);
+  EXPECT_EQ(v->validate(), RecordError::kNone);
+}
+
+// Kafka's LogValidator.validateBatch refuses these client batches with INVALID_RECORD.
+TEST(PartitionLogTest, RejectsEmptyControlAndUnsequencedClientBatches) {
+  Fixture f;
+  auto log = f.open();
+  // No records, lastOffsetDelta -1: offsets and count agree, the count does not.
+  Bytes empty = make_batch(0, {});
+  ASSERT_EQ(batch_header::records_count(empty.data()), 0);
+  batch_header::store_be<int32_t>(empty.data() + batch_header::kLastOffsetDelta, -1);
+  update_crc(empty);
+  EXPECT_EQ(log->append_as_leader(empty, 0).error(), ErrorCode::kInvalidRecord);
+
+  BatchOptions control;
+  control.control = true;
+  RecordBatchBuilder cb(control);
+  cb.append(kT0, as_bytes(std::string("\0\0\0\0", 4)), as_bytes(std::string("\0\0\0\0\0\0", 6)));
+  Bytes marker;
+  (void)cb.build(marker);
+  EXPECT_EQ(log->append_as_leader(marker, 0).error(), ErrorCode::kInvalidRecord);
+
+  BatchOptions idempotent;
+  idempotent.producer_id = 42;
+  idempotent.producer_epoch = 0;
+  idempotent.base_sequence = -1;
+  RecordBatchBuilder ib(idempotent);
+  ib.append(kT0, std::nullopt, as_bytes("x"));
+  Bytes unsequenced;
+  (void)ib.build(unsequenced);
+  EXPECT_EQ(log->append_as_leader(unsequenced, 0).error(), ErrorCode::kInvalidRecord);
+
+  EXPECT_EQ(log->log_end_offset(), 0);
+  EXPECT_EQ(log->size_in_bytes(), 0);
+}
+
 TEST(PartitionLogTest, TruncateToAndRestart) {
   Fixture f;
   auto log = f.open();

@@ -1,5 +1,6 @@
 #include "protocol/records/record_batch.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "protocol/records/crc32c.h"
@@ -74,7 +75,8 @@ RecordResult<RecordReader> RecordBatchView::records(DecompressionBuffer& scratch
 }
 
 RecordError RecordBatchView::validate_records(DecompressionBuffer& scratch,
-                                              const BatchValidation& options) const {
+                                              const BatchValidation& options,
+                                              int64_t* max_record_timestamp) const {
   if (RecordError e = validate(); e != RecordError::kNone) return e;
   if (options.contiguous_offsets && last_offset_delta() != records_count() - 1) {
     return RecordError::kInvalidOffset;
@@ -84,6 +86,7 @@ RecordError RecordBatchView::validate_records(DecompressionBuffer& scratch,
   Record record;
   int32_t index = 0;
   int32_t previous = -1;
+  int64_t max_timestamp = kNoTimestamp;
   while (reader->next(record)) {
     if (options.contiguous_offsets
             ? record.offset_delta != index
@@ -91,14 +94,29 @@ RecordError RecordBatchView::validate_records(DecompressionBuffer& scratch,
       return RecordError::kInvalidOffset;
     }
     previous = record.offset_delta;
+    max_timestamp = std::max(max_timestamp, record.timestamp);
     ++index;
   }
+  if (max_record_timestamp != nullptr) *max_record_timestamp = max_timestamp;
   return reader->error();
 }
 
 void update_crc(std::span<uint8_t> batch) {
   uint32_t c = crc32c(ByteView(batch).subspan(batch_header::kAttributes));
   batch_header::store_be<uint32_t>(batch.data() + batch_header::kCrc, c);
+}
+
+void set_create_time_max_timestamp(std::span<uint8_t> batch, int64_t timestamp) {
+  uint8_t* b = batch.data();
+  if (batch_header::max_timestamp(b) == timestamp &&
+      (batch_header::attributes(b) & batch_header::kTimestampTypeMask) == 0) {
+    return;
+  }
+  auto attributes =
+      static_cast<int16_t>(batch_header::attributes(b) & ~batch_header::kTimestampTypeMask);
+  batch_header::store_be<int16_t>(b + batch_header::kAttributes, attributes);
+  batch_header::store_be<int64_t>(b + batch_header::kMaxTimestamp, timestamp);
+  update_crc(batch);
 }
 
 void set_log_append_time(std::span<uint8_t> batch, int64_t timestamp) {

@@ -87,9 +87,11 @@ class RecordBatchView {
                                      size_t max_decompressed = kDefaultMaxDecompressedBytes) const;
 
   // validate(), then every record parses, the count matches and (optionally) the offsets are
-  // contiguous. What a broker checks before appending a produced batch.
-  RecordError validate_records(DecompressionBuffer& scratch,
-                               const BatchValidation& options = {}) const;
+  // contiguous. What a broker checks before appending a produced batch. In the same walk, the
+  // largest record timestamp goes to *max_record_timestamp when given (kNoTimestamp for no
+  // records), which Kafka's LogValidator writes into the batch's maxTimestamp.
+  RecordError validate_records(DecompressionBuffer& scratch, const BatchValidation& options = {},
+                               int64_t* max_record_timestamp = nullptr) const;
 
  private:
   explicit RecordBatchView(ByteView bytes) : bytes_(bytes) {}
@@ -102,5 +104,8 @@ class RecordBatchView {
 void update_crc(std::span<uint8_t> batch);
 // Kafka's message.timestamp.type=LogAppendTime: sets the timestamp-type bit and maxTimestamp.
 void set_log_append_time(std::span<uint8_t> batch, int64_t timestamp);
+// Kafka's DefaultRecordBatch.setMaxTimestamp for CreateTime: maxTimestamp := timestamp, the CRC
+// recomputed only when the value changes.
+void set_create_time_max_timestamp(std::span<uint8_t> batch, int64_t timestamp);
 
 }  // namespace fjord

@@ -70,6 +70,9 @@ TEST_P(BatchRoundTrip, BuildThenIterate) {
 
   DecompressionBuffer scratch;
   EXPECT_EQ(batch->validate_records(scratch), RecordError::kNone);
+  int64_t max_record_timestamp = 0;
+  EXPECT_EQ(batch->validate_records(scratch, {}, &max_record_timestamp), RecordError::kNone);
+  EXPECT_EQ(max_record_timestamp, 1490);
   auto reader = batch->records(scratch);
   ASSERT_TRUE(reader.ok());
   Record r;
