@@ -216,5 +216,142 @@ TEST_F(ReplicationFailover, RestartedFollowerRejoinsTheIsrAndEveryBrokerKeepsSer
   EXPECT_EQ(consumed.size(), seq);
 }
 
+// Issue 7's test 2. The producer's run is spread over the kills: chunk c of the messages goes
+// out once c/kChunks of the kills have started, so messages are in flight before, during and
+// after every one of them. The kills and restarts happen on the test's main thread: brokers
+// die with the thread that started them (PR_SET_PDEATHSIG), so a helper thread must not.
+TEST_F(ReplicationFailover, NoAcknowledgedMessageIsLostWhileLeadersAreKilled) {
+  constexpr int kPartitions = 3;
+  constexpr size_t kMessages = 200'000;
+  constexpr int kKills = 4;
+  constexpr size_t kChunks = 40;
+  const std::string topic = "durable";
+  ASSERT_NO_FATAL_FAILURE(create_replicated(topic, kPartitions));
+
+  std::atomic<int> kills_started = 0;
+  Producer producer(cluster_->bootstrap(), {{"acks", "all"},
+                                            {"enable.idempotence", "true"},
+                                            {"linger.ms", "5"},
+                                            {"message.timeout.ms", "120000"}});
+  std::atomic<bool> flushed = false;
+  const auto started = std::chrono::steady_clock::now();
+  std::thread producing([&] {
+    for (size_t c = 0; c < kChunks; ++c) {
+      const int due = static_cast<int>(c * kKills / kChunks);
+      wait_for(
+          [&] {
+            producer.poll();
+            return kills_started >= due;
+          },
+          180s, 10ms);
+      for (size_t i = c * kMessages / kChunks; i < (c + 1) * kMessages / kChunks; ++i) {
+        producer.produce(topic, static_cast<int32_t>(i % kPartitions), "", message_value(i), 0,
+                         {}, i);
+      }
+    }
+    flushed = producer.flush(120s);
+  });
+
+  std::vector<double> failover_ms;
+  std::string killer_error;
+  for (int k = 0; k < kKills && killer_error.empty(); ++k) {
+    int32_t leader = -1;
+    if (!wait_for([&] { return (leader = admin_->partitions(topic)[0].leader) >= 1; }, 60s)) {
+      killer_error = "partition 0 had no leader before kill " + std::to_string(k + 1);
+      break;
+    }
+    const auto killed_at = std::chrono::steady_clock::now();
+    broker_by_id(leader).kill();
+    ++kills_started;
+    // A new leader (a replica that was in the ISR) serves partition 0.
+    if (!wait_for(
+            [&] {
+              const int32_t next = admin_->partitions(topic)[0].leader;
+              return next >= 1 && next != leader;
+            },
+            60s, 20ms)) {
+      killer_error = "no new leader for partition 0 after broker " + std::to_string(leader) +
+                     " was killed";
+      break;
+    }
+    failover_ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - killed_at)
+            .count());
+    try {
+      broker_by_id(leader).start();
+    } catch (const std::exception& e) {
+      killer_error = e.what();
+      break;
+    }
+    // The restarted broker catches up and is back in every ISR before the next kill, so
+    // min.insync.replicas=2 holds with one broker down.
+    if (!wait_for([&] { return admin_->fully_replicated(topic, kPartitions, 3); }, 60s)) {
+      killer_error = "broker " + std::to_string(leader) + " did not rejoin the ISRs";
+    }
+  }
+  kills_started = kKills;  // lets the producer finish if the kills stopped early
+  producing.join();
+  const double produce_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ASSERT_EQ(killer_error, "");
+  EXPECT_TRUE(flushed) << "delivery reports still missing after 120 s";
+  EXPECT_EQ(producer.fatal_error(), "");
+
+  // What the producer was told.
+  std::map<size_t, Delivery> acked;
+  size_t failed = 0;
+  for (size_t i = 0; i < kMessages; ++i) {
+    const auto& d = producer.deliveries()[i];
+    if (d && d->error == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      acked[i] = *d;
+    } else {
+      ++failed;
+    }
+  }
+
+  // What is in the partitions: every acknowledged message at the offset it was acknowledged
+  // at, each partition in the order produced, nothing twice.
+  auto consumed = consume_from_beginning(cluster_->bootstrap(), topic, kPartitions, acked.size(),
+                                         120s, 2s);
+  std::map<int64_t, size_t> times_seen;
+  std::map<int32_t, int64_t> last_seq;
+  size_t out_of_order = 0, misplaced = 0, foreign = 0;
+  for (const auto& m : consumed) {
+    const int64_t seq = seq_of(m.value);
+    if (seq < 0 || seq >= static_cast<int64_t>(kMessages) ||
+        seq % kPartitions != m.partition) {
+      ++foreign;
+      continue;
+    }
+    ++times_seen[seq];
+    auto last = last_seq.find(m.partition);
+    if (last != last_seq.end() && seq <= last->second) ++out_of_order;
+    last_seq[m.partition] = seq;
+    auto a = acked.find(static_cast<size_t>(seq));
+    if (a != acked.end() && a->second.offset != m.offset) ++misplaced;
+  }
+  size_t duplicates = 0, lost = 0;
+  for (const auto& [seq, n] : times_seen) duplicates += n - 1;
+  for (const auto& [seq, _] : acked) lost += times_seen.count(static_cast<int64_t>(seq)) ? 0 : 1;
+  double max_failover = 0;
+  for (double ms : failover_ms) max_failover = std::max(max_failover, ms);
+
+  std::printf(
+      "durability: %zu produced, %zu acknowledged, %zu failed, %zu consumed (%zu distinct); "
+      "%zu lost, %zu duplicates, %zu out of order, %zu at another offset, %zu foreign; "
+      "%d leader kills, new leader after %.0f ms at most; produced and flushed in %.1f s\n",
+      kMessages, acked.size(), failed, consumed.size(), times_seen.size(), lost, duplicates,
+      out_of_order, misplaced, foreign, kKills, max_failover, produce_s);
+  EXPECT_EQ(acked.size(), kMessages) << "the idempotent producer retries until acknowledged";
+  EXPECT_EQ(lost, 0u);
+  EXPECT_EQ(duplicates, 0u);
+  EXPECT_EQ(out_of_order, 0u);
+  EXPECT_EQ(misplaced, 0u);
+  EXPECT_EQ(foreign, 0u);
+  for (size_t i = 0; i < cluster_->size(); ++i) {
+    EXPECT_TRUE(cluster_->broker(i).running()) << "broker " << i + 1 << " died";
+  }
+}
+
 }  // namespace
 }  // namespace fjord::itest

@@ -13,6 +13,7 @@
 #include "protocol/generated/fetch.h"
 #include "protocol/generated/list_offsets.h"
 #include "protocol/generated/offset_for_leader_epoch.h"
+#include "protocol/records/batch_header.h"
 #include "server/replica_manager.h"
 
 namespace fjord {
@@ -23,6 +24,25 @@ constexpr auto kAwait = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr int16_t kFetchVersion = 12;  // flexible, topic names (v13+ use topic ids)
 constexpr int16_t kOffsetForLeaderEpochVersion = 4;
 constexpr int16_t kListOffsetsVersion = 4;
+
+// How many bytes at the front of a fetched records field are whole batches. A leader fills a
+// partition's answer up to partition_max_bytes, so the last batch may be cut short; Kafka's
+// follower drops those bytes (ByteBufferLogInputStream stops before them, UnifiedLog trims
+// them) and fetches the batch whole from the next offset. A batch whose length field is
+// impossible is kept, so the append reports it as CORRUPT_MESSAGE.
+size_t whole_batches_size(ByteView bytes) {
+  namespace bh = batch_header;
+  constexpr size_t kUpToMagic = bh::kMagic + 1;  // Kafka's HEADER_SIZE_UP_TO_MAGIC
+  size_t pos = 0;
+  while (bytes.size() - pos >= kUpToMagic) {
+    const int32_t length = bh::batch_length(bytes.data() + pos);
+    if (length < static_cast<int32_t>(bh::kSize - bh::kLogOverhead)) return bytes.size();
+    const size_t total = bh::kLogOverhead + static_cast<size_t>(length);
+    if (total > bytes.size() - pos) break;
+    pos += total;
+  }
+  return pos;
+}
 
 }  // namespace
 
@@ -226,7 +246,15 @@ class ReplicaFetcherManager::Fetcher : public std::enable_shared_from_this<Fetch
           continue;
         }
         if (st.partition->log().log_end_offset() != a->second.second) continue;
-        const ByteView bytes = p.records.bytes;
+        const ByteView bytes = p.records.bytes.first(whole_batches_size(p.records.bytes));
+        if (bytes.empty() && !p.records.bytes.empty()) {
+          spdlog::warn("[ReplicaFetcher {}] {}-{}: the leader's answer at {} holds no whole batch "
+                       "({} bytes; replica.fetch.max.bytes is {})",
+                       name_, tp.topic, tp.partition, a->second.second, p.records.bytes.size(),
+                       config_.replica_fetch_max_bytes);
+          all_ok = false;
+          continue;
+        }
         if (!bytes.empty()) {
           // The response buffer is ours (resp.buffer); the follower append reads it in place.
           std::span<uint8_t> span(const_cast<uint8_t*>(bytes.data()), bytes.size());
