@@ -6,6 +6,8 @@
 //
 //   fjord-loadgen --bootstrap 127.0.0.1:9092 --topic t --mode produce --messages 2000000
 //                 --size 1024 --acks 1 --linger-ms 5 --batch-bytes 65536 --compression none
+//   fjord-loadgen ... --mode produce ... --spread 6   (message i to partition i % 6: equal
+//                 partitions, where librdkafka's sticky partitioner leaves them uneven)
 //   fjord-loadgen ... --mode consume --messages N
 //   fjord-loadgen ... --mode latency --rate 50000 --messages N [--warmup N]
 //   fjord-loadgen ... --mode create --partitions 1000
@@ -48,6 +50,7 @@ struct Options {
   long rate = 0;  // messages/s for latency mode, 0 = unlimited
   long warmup = -1;  // latency mode: messages left out of the distribution; -1 = rate (1 s)
   int partitions = 1;  // create mode
+  int spread = 0;  // produce: message i to partition i % spread (0: librdkafka's partitioner)
   bool idempotence = false;
 };
 
@@ -153,6 +156,8 @@ int produce(const Options& o) {
     while (true) {
       rd_kafka_resp_err_t e = rd_kafka_producev(
           rk, RD_KAFKA_V_TOPIC(o.topic.c_str()), RD_KAFKA_V_VALUE(payload.data(), payload.size()),
+          RD_KAFKA_V_PARTITION(o.spread > 0 ? static_cast<int32_t>(i % o.spread)
+                                            : RD_KAFKA_PARTITION_UA),
           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
       if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         rd_kafka_poll(rk, 10);
@@ -370,6 +375,7 @@ int main(int argc, char** argv) {
     else if (k == "--idempotence") o.idempotence = v == "true";
     else if (k == "--warmup") o.warmup = std::stol(v);
     else if (k == "--partitions") o.partitions = std::stoi(v);
+    else if (k == "--spread") o.spread = std::stoi(v);
     else {
       std::fprintf(stderr, "loadgen: unknown option %s\n", k.c_str());
       return 2;
