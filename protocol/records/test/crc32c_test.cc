@@ -82,6 +82,14 @@ TEST(Crc32cTest, FoldMatchesBitwiseOnRandomLengthsAndAlignments) {
     ByteView v(data.data() + a, len);
     ASSERT_EQ(crc32c_fold(v, init), crc32c_bitwise(v, init)) << len << " " << a;
   }
+  // Past the 64 KiB chunk size, and just short of and past the fused loop's 4 KiB threshold.
+  Bytes big((256 << 10) + 64);
+  for (auto& b : big) b = static_cast<uint8_t>(rng());
+  for (size_t len : {4095, 4096, 4097, 4096 + 376, 65535, 65536, 65536 + 255, 65536 + 256,
+                     3 * 65536 + 17, 4 * 65536}) {
+    ByteView v(big.data() + len % 61, len);
+    ASSERT_EQ(crc32c_fold(v, 7), crc32c_bitwise(v, 7)) << len;
+  }
   // Every length around the 256-byte threshold and the 64- and 16-byte tails.
   for (size_t len = 0; len <= 1100; ++len) {
     ByteView v(data.data() + len % 64, len);
