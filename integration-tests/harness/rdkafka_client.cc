@@ -178,13 +178,26 @@ std::vector<ConsumedMessage> consume_from_beginning(const std::string& bootstrap
   return out;
 }
 
-void create_topic(const std::string& bootstrap, const std::string& topic, int32_t partitions,
-                  const RdKafkaConfig& topic_config, int32_t replication_factor) {
+namespace {
+
+// With an assignment, replication_factor is -1 (each partition's replicas are given).
+void create_topic_with(const std::string& bootstrap, const std::string& topic, int32_t partitions,
+                       int32_t replication_factor,
+                       const std::vector<std::vector<int32_t>>& assignment,
+                       const RdKafkaConfig& topic_config) {
   RdKafkaHandle rk = make_handle(RD_KAFKA_PRODUCER, make_conf(bootstrap, {}));
   char err[512];
   rd_kafka_NewTopic_t* nt =
       rd_kafka_NewTopic_new(topic.c_str(), partitions, replication_factor, err, sizeof err);
   if (nt == nullptr) throw HarnessError("rd_kafka_NewTopic_new: " + std::string(err));
+  for (size_t p = 0; p < assignment.size(); ++p) {
+    std::vector<int32_t> replicas = assignment[p];
+    if (rd_kafka_NewTopic_set_replica_assignment(nt, static_cast<int32_t>(p), replicas.data(),
+                                                 replicas.size(), err, sizeof err)) {
+      rd_kafka_NewTopic_destroy(nt);
+      throw HarnessError("rd_kafka_NewTopic_set_replica_assignment: " + std::string(err));
+    }
+  }
   for (const auto& [k, v] : topic_config) rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str());
   rd_kafka_queue_t* q = rd_kafka_queue_new(rk.get());
   rd_kafka_CreateTopics(rk.get(), &nt, 1, nullptr, q);
@@ -228,6 +241,20 @@ void create_topic(const std::string& bootstrap, const std::string& topic, int32_
       },
       30s, 50ms);
   if (!ready) throw HarnessError("topic " + topic + " has partitions without a serving leader");
+}
+
+}  // namespace
+
+void create_topic(const std::string& bootstrap, const std::string& topic, int32_t partitions,
+                  const RdKafkaConfig& topic_config, int32_t replication_factor) {
+  create_topic_with(bootstrap, topic, partitions, replication_factor, {}, topic_config);
+}
+
+void create_topic(const std::string& bootstrap, const std::string& topic,
+                  const std::vector<std::vector<int32_t>>& assignment,
+                  const RdKafkaConfig& topic_config) {
+  create_topic_with(bootstrap, topic, static_cast<int32_t>(assignment.size()), -1, assignment,
+                    topic_config);
 }
 
 }  // namespace fjord::itest

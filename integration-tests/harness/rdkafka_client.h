@@ -101,5 +101,10 @@ std::vector<ConsumedMessage> consume_from_beginning(const std::string& bootstrap
 // leader of every partition answers ListOffsets for it. Throws HarnessError on failure.
 void create_topic(const std::string& bootstrap, const std::string& topic, int32_t partitions,
                   const RdKafkaConfig& topic_config = {}, int32_t replication_factor = 1);
+// The same with an explicit replica assignment: assignment[p] lists partition p's replicas,
+// preferred leader first.
+void create_topic(const std::string& bootstrap, const std::string& topic,
+                  const std::vector<std::vector<int32_t>>& assignment,
+                  const RdKafkaConfig& topic_config = {});
 
 }  // namespace fjord::itest
