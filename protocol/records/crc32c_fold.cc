@@ -27,9 +27,10 @@
 #endif
 
 // GCC 12's AVX-512 headers build "undefined" pass-through operands as `__m512i __Y = __Y;`, which
-// -Wmaybe-uninitialized reports at every inlined use (GCC bug 105593, fixed in GCC 13).
+// -W(maybe-)uninitialized reports at every inlined use (GCC bug 105593, fixed in GCC 13).
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 namespace fjord {
@@ -71,6 +72,11 @@ FJORD_FOLD_TARGET inline __m512i fold512(__m512i acc, __m512i k, __m512i data) {
   __m512i a = _mm512_clmulepi64_epi128(acc, k, 0x00);
   __m512i b = _mm512_clmulepi64_epi128(acc, k, 0x11);
   return _mm512_ternarylogic_epi64(a, b, data, 0x96);  // a ^ b ^ data
+}
+
+// The four accumulators over the next 256 bytes.
+FJORD_FOLD_TARGET inline void fold256(__m512i (&x)[4], __m512i k, const uint8_t* next) {
+  for (int i = 0; i < 4; ++i) x[i] = fold512(x[i], k, _mm512_loadu_si512(next + 64 * i));
 }
 
 FJORD_FOLD_TARGET inline __m128i fold128(__m128i acc, FoldConstants c, __m128i data) {
@@ -139,22 +145,17 @@ FJORD_FOLD_TARGET uint32_t fold_chunk(uint32_t reg, const uint8_t* next, size_t 
   const uint8_t* s3 = s2 + stream_len;
   size_t left = len - 3 * stream_len;
 
-  __m512i x0 = _mm512_loadu_si512(next);
-  __m512i x1 = _mm512_loadu_si512(next + 64);
-  __m512i x2 = _mm512_loadu_si512(next + 128);
-  __m512i x3 = _mm512_loadu_si512(next + 192);
+  __m512i x[4] = {_mm512_loadu_si512(next), _mm512_loadu_si512(next + 64),
+                  _mm512_loadu_si512(next + 128), _mm512_loadu_si512(next + 192)};
   // The initial register value is XORed into the message's first 32 bits.
-  x0 = _mm512_xor_si512(x0, _mm512_set_epi64(0, 0, 0, 0, 0, 0, 0, reg));
+  x[0] = _mm512_xor_si512(x[0], _mm512_set_epi64(0, 0, 0, 0, 0, 0, 0, reg));
   next += 256;
   left -= 256;
 
   const __m512i k2048 = broadcast(kFold2048);
   uint64_t c1 = 0, c2 = 0, c3 = 0;
   for (size_t i = 0; i < n; ++i) {
-    x0 = fold512(x0, k2048, _mm512_loadu_si512(next));
-    x1 = fold512(x1, k2048, _mm512_loadu_si512(next + 64));
-    x2 = fold512(x2, k2048, _mm512_loadu_si512(next + 128));
-    x3 = fold512(x3, k2048, _mm512_loadu_si512(next + 192));
+    fold256(x, k2048, next);
     next += 256;
 #pragma GCC unroll 8
     for (int j = 0; j < kStreamQwords; ++j) {
@@ -168,19 +169,16 @@ FJORD_FOLD_TARGET uint32_t fold_chunk(uint32_t reg, const uint8_t* next, size_t 
   }
   left -= n * 256;
   while (left >= 256) {
-    x0 = fold512(x0, k2048, _mm512_loadu_si512(next));
-    x1 = fold512(x1, k2048, _mm512_loadu_si512(next + 64));
-    x2 = fold512(x2, k2048, _mm512_loadu_si512(next + 128));
-    x3 = fold512(x3, k2048, _mm512_loadu_si512(next + 192));
+    fold256(x, k2048, next);
     next += 256;
     left -= 256;
   }
 
   // Four accumulators into one, each over 512 bits onto the next.
   const __m512i k512 = broadcast(kFold512);
-  x1 = fold512(x0, k512, x1);
-  x2 = fold512(x1, k512, x2);
-  x3 = fold512(x2, k512, x3);
+  x[1] = fold512(x[0], k512, x[1]);
+  x[2] = fold512(x[1], k512, x[2]);
+  __m512i x3 = fold512(x[2], k512, x[3]);
   while (left >= 64) {
     x3 = fold512(x3, k512, _mm512_loadu_si512(next));
     next += 64;
