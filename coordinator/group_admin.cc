@@ -101,6 +101,8 @@ msg::DeleteGroupsResponse::DeletableGroupResult GroupCoordinator::delete_group(
       out.error_code = static_cast<int16_t>(ErrorCode::kNonEmptyGroup);
       return out;
     }
+    Effects fx;  // DeleteGroups answers without waiting for the tombstones, as for classic groups
+    append_consumer_group(s, modern, nullptr, fx, [](ErrorCode, Effects&) {});
     s.consumer_groups.erase(group_id);
     if (g == nullptr) {
       out.error_code = 0;

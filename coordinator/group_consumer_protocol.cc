@@ -2,15 +2,16 @@
 // GroupMetadataManager (consumerGroupHeartbeat, consumerGroupLeave, consumerGroupFenceMember,
 // the session and rebalance timeouts) step by step; comments name the Kafka method.
 //
-// Not persisted yet: the consumer-group records (ConsumerGroupMetadata, member metadata,
-// target and current assignments) are not written to __consumer_offsets, so after a broker
-// restart members rejoin (their heartbeat gets UNKNOWN_MEMBER_ID / GROUP_ID_NOT_FOUND). The
-// group's committed offsets are persisted as for every group.
+// Every change is persisted as Kafka's consumer-group records (consumer_group_records.h) in
+// __consumer_offsets and replayed when the partition is loaded (group_loader.cc), so a group
+// keeps its epoch, members and assignments across a broker restart. Its committed offsets
+// are persisted as for every group.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <random>
 
+#include "coordinator/consumer_group_records.h"
 #include "coordinator/group_coordinator.h"
 
 namespace fjord::coordinator {
@@ -102,6 +103,27 @@ bool same_reconciliation(const ConsumerMember& a, const ConsumerMember& b) {
          a.pending_revocation == b.pending_revocation;
 }
 
+// GroupCoordinatorService.handleOperationException: a failed write of the group's records
+// as the member sees it.
+ErrorCode write_error(ErrorCode e) {
+  switch (e) {
+    case ErrorCode::kUnknownTopicOrPartition:
+    case ErrorCode::kNotEnoughReplicas:
+    case ErrorCode::kRequestTimedOut:
+      return ErrorCode::kCoordinatorNotAvailable;
+    case ErrorCode::kNotLeaderOrFollower:
+    case ErrorCode::kKafkaStorageError:
+    case ErrorCode::kNotCoordinator:
+      return ErrorCode::kNotCoordinator;
+    case ErrorCode::kMessageTooLarge:
+    case ErrorCode::kRecordListTooLarge:
+    case ErrorCode::kInvalidFetchSize:
+      return ErrorCode::kUnknownServerError;
+    default:
+      return e;
+  }
+}
+
 std::string join(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
@@ -133,7 +155,18 @@ void GroupCoordinator::fence_consumer_member(ConsumerGroup& g, const std::string
   g.group_epoch += 1;
 }
 
-void GroupCoordinator::check_consumer_deadlines(ConsumerGroup& g) {
+void GroupCoordinator::append_consumer_group(Shard& s, const ConsumerGroup* before,
+                                             const ConsumerGroup* after, Effects& fx,
+                                             std::function<void(ErrorCode, Effects&)> on_done) {
+  std::vector<OffsetsTopicRecord> records = consumer_group_records(before, after);
+  if (records.empty()) {
+    on_done(ErrorCode::kNone, fx);
+    return;
+  }
+  append(s, std::move(records), std::move(on_done));
+}
+
+void GroupCoordinator::check_consumer_deadlines(Shard& s, ConsumerGroup& g) {
   const int64_t t = now();
   std::vector<std::pair<std::string, const char*>> fenced;
   for (const auto& [id, m] : g.members) {
@@ -147,13 +180,41 @@ void GroupCoordinator::check_consumer_deadlines(ConsumerGroup& g) {
                           "timeout");
     }
   }
+  if (fenced.empty()) return;
+  const ConsumerGroup before = g;
   for (const auto& [id, why] : fenced) fence_consumer_member(g, id, why);
+  Effects fx;  // nobody waits for these records
+  append_consumer_group(s, &before, &g, fx, [](ErrorCode, Effects&) {});
 }
 
 // --- ConsumerGroupHeartbeat (consumerGroupHeartbeat) ---
 
-msg::ConsumerGroupHeartbeatResponse GroupCoordinator::consumer_group_heartbeat(
-    const HbRequest& req, const std::string& client_id, const std::string& client_host,
+// The change a heartbeat makes is written as records before the member hears of it. Should
+// the write fail, the member gets the error (and retries) while the coordinator keeps the
+// change in memory: unlike Kafka's timeline structures, nothing is rolled back.
+void GroupCoordinator::consumer_group_heartbeat(const HbRequest& req, const std::string& client_id,
+                                                const std::string& client_host,
+                                                const TopicLookup& topics,
+                                                ConsumerHeartbeatCallback done) {
+  Shard& s = shard_for(req.group_id);
+  Effects fx;
+  {
+    std::lock_guard lock(s.mu);
+    std::optional<ConsumerGroup> before;
+    if (ConsumerGroup* g = find_consumer_group(s, req.group_id)) before = *g;
+    HbResponse r = consumer_group_heartbeat_locked(s, req, client_id, client_host, topics);
+    append_consumer_group(
+        s, before ? &*before : nullptr, find_consumer_group(s, req.group_id), fx,
+        [r = std::move(r), done = std::move(done)](ErrorCode e, Effects& fx2) mutable {
+          if (e != ErrorCode::kNone) r = hb_error(write_error(e));
+          fx2.push_back([r = std::move(r), done = std::move(done)] { done(r); });
+        });
+  }
+  run(fx);
+}
+
+msg::ConsumerGroupHeartbeatResponse GroupCoordinator::consumer_group_heartbeat_locked(
+    Shard& s, const HbRequest& req, const std::string& client_id, const std::string& client_host,
     const TopicLookup& topics) {
   if (!config_.consumer_protocol_enabled) return hb_error(ErrorCode::kUnsupportedVersion);
   // throwIfConsumerGroupHeartbeatRequestIsInvalid
@@ -188,8 +249,6 @@ msg::ConsumerGroupHeartbeatResponse GroupCoordinator::consumer_group_heartbeat(
                         " is not supported. Supported assignors: " + join(assignors) + ".");
   }
 
-  Shard& s = shard_for(req.group_id);
-  std::lock_guard lock(s.mu);
   ErrorCode status = group_status(s, req.group_id, false);
   if (status != ErrorCode::kNone) return hb_error(status);
   const std::string& group_id = req.group_id;
@@ -412,6 +471,11 @@ msg::ConsumerGroupDescribeResponse::DescribedGroup GroupCoordinator::consumer_gr
   using Resp = msg::ConsumerGroupDescribeResponse;
   Resp::DescribedGroup out;
   out.group_id = group_id;
+  if (!config_.consumer_protocol_enabled) {
+    // KafkaApis.handleConsumerGroupDescribe without the consumer rebalance protocol.
+    out.error_code = static_cast<int16_t>(ErrorCode::kUnsupportedVersion);
+    return out;
+  }
   Shard& s = shard_for(group_id);
   std::lock_guard lock(s.mu);
   ErrorCode status = group_status(s, group_id, true);

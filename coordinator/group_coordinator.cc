@@ -150,7 +150,7 @@ void GroupCoordinator::tick() {
           for (const std::string& id : ids) {
             if (Group* g = find_group(s, id)) check_deadlines(s, *g, fx);
           }
-          for (auto& [id, g] : s.consumer_groups) check_consumer_deadlines(*g);
+          for (auto& [id, g] : s.consumer_groups) check_consumer_deadlines(s, *g);
           if (expire) expire_offsets(s);
         }
       }

@@ -55,7 +55,7 @@ struct GroupConfig {
   int32_t offset_metadata_max_bytes = 4096;               // offset.metadata.max.bytes
   int32_t load_buffer_bytes = 5 * 1024 * 1024;            // offsets.load.buffer.size
   // KIP-848 consumer groups.
-  bool consumer_protocol_enabled = true;  // group.coordinator.rebalance.protocols has consumer
+  bool consumer_protocol_enabled = false;  // group.coordinator.rebalance.protocols has consumer
   int32_t consumer_session_timeout_ms = 45000;    // group.consumer.session.timeout.ms
   int32_t consumer_heartbeat_interval_ms = 5000;  // group.consumer.heartbeat.interval.ms
   int32_t consumer_max_size = INT32_MAX;          // group.consumer.max.size
@@ -67,6 +67,7 @@ struct GroupConfig {
 using PartitionExists = std::function<bool(const std::string& topic, int32_t partition)>;
 // A topic's id and partition count by name (nullopt: no such topic), for KIP-848 assignments.
 using TopicLookup = std::function<std::optional<SubscribedTopic>(const std::string& topic)>;
+using ConsumerHeartbeatCallback = std::function<void(msg::ConsumerGroupHeartbeatResponse)>;
 
 class GroupCoordinator {
  public:
@@ -99,9 +100,11 @@ class GroupCoordinator {
                                            const PartitionExists& exists);
 
   // --- KIP-848 consumer groups (group_consumer_protocol.cc) ---
-  msg::ConsumerGroupHeartbeatResponse consumer_group_heartbeat(
-      const msg::ConsumerGroupHeartbeatRequest& req, const std::string& client_id,
-      const std::string& client_host, const TopicLookup& topics);
+  // Answered once the records of the change (consumer_group_records.h) are written to
+  // __consumer_offsets, or at once when nothing changed.
+  void consumer_group_heartbeat(const msg::ConsumerGroupHeartbeatRequest& req,
+                                const std::string& client_id, const std::string& client_host,
+                                const TopicLookup& topics, ConsumerHeartbeatCallback done);
   msg::ConsumerGroupDescribeResponse::DescribedGroup consumer_group_describe(
       const std::string& group_id);
 
@@ -182,7 +185,15 @@ class GroupCoordinator {
   bool has_active_consumer_group(Shard& s, std::string_view group_id);
   // consumerGroupFenceMember: the member leaves, the group epoch is bumped.
   void fence_consumer_member(ConsumerGroup& g, const std::string& member_id, const char* why);
-  void check_consumer_deadlines(ConsumerGroup& g);
+  msg::ConsumerGroupHeartbeatResponse consumer_group_heartbeat_locked(
+      Shard& s, const msg::ConsumerGroupHeartbeatRequest& req, const std::string& client_id,
+      const std::string& client_host, const TopicLookup& topics);
+  // Session and rebalance timeouts; the fenced members' records are written.
+  void check_consumer_deadlines(Shard& s, ConsumerGroup& g);
+  // Writes the records from `before` to the group's current state (null: created / deleted).
+  // When there is nothing to write, on_done runs at once with `fx`.
+  void append_consumer_group(Shard& s, const ConsumerGroup* before, const ConsumerGroup* after,
+                             Effects& fx, std::function<void(ErrorCode, Effects&)> on_done);
   // ConsumerGroup.validateOffsetCommit / validateOffsetFetch; NONE when allowed.
   ErrorCode validate_consumer_commit(ConsumerGroup& g, const std::string& member_id,
                                      int32_t member_epoch, int16_t version);

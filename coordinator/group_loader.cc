@@ -1,11 +1,14 @@
 // Loading a __consumer_offsets partition into its shard (GroupMetadataManager.loadGroups-
 // AndOffsets): replay every record from the log start, the last record per key winning and
-// tombstones deleting, then publish the groups at once. Until then the shard answers
+// tombstones deleting, then publish the groups at once. KIP-848 consumer groups come back
+// from their records (consumer_group_records.h) with fresh session timeouts, and a rebalance
+// timeout for members still revoking (GroupMetadataManager.onLoaded). Until then the shard answers
 // COORDINATOR_LOAD_IN_PROGRESS. Unloading answers waiting members NOT_COORDINATOR.
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 
+#include "coordinator/consumer_group_records.h"
 #include "coordinator/group_coordinator.h"
 #include "protocol/records/batch_iterator.h"
 #include "protocol/records/record_batch.h"
@@ -23,6 +26,7 @@ struct LoadedGroup {
 void GroupCoordinator::load_shard(Shard& s, int32_t leader_epoch) {
   const auto started = std::chrono::steady_clock::now();
   std::map<std::string, LoadedGroup> loaded;
+  ConsumerGroupReplay consumer_replay;
   int64_t offset = 0;
   DecompressionBuffer scratch;
   int64_t records = 0;
@@ -41,6 +45,10 @@ void GroupCoordinator::load_shard(Shard& s, int32_t leader_epoch) {
       if (!reader.ok()) continue;
       fjord::Record rec;
       while (reader->next(rec)) {
+        if (rec.key && is_consumer_group_key(*rec.key)) {
+          if (consumer_replay.apply(*rec.key, rec.value) == ErrorCode::kNone) ++records;
+          continue;
+        }
         auto decoded = decode_offsets_record(rec.key, rec.value);
         if (!decoded.ok()) continue;
         ++records;
@@ -71,12 +79,25 @@ void GroupCoordinator::load_shard(Shard& s, int32_t leader_epoch) {
     g->offsets() = std::move(lg.offsets);
     groups.emplace(id, std::move(g));
   }
+  auto consumer_groups = consumer_replay.take();
+  for (auto& [id, g] : consumer_groups) {
+    for (auto& [mid, m] : g->members) {
+      m.session_deadline_ms = t + config_.consumer_session_timeout_ms;
+      if (m.state == ConsumerMemberState::kUnrevokedPartitions) {
+        m.rebalance_deadline_ms = t + std::max(m.rebalance_timeout_ms, 0);
+        m.rebalance_deadline_epoch = m.member_epoch;
+      }
+    }
+    spdlog::info("[GroupId {}] Loaded consumer group with {} members, epoch {}.", id,
+                 g->members.size(), g->group_epoch);
+  }
   std::lock_guard lock(s.mu);
   if (!active_.load() || s.load == LoadState::kLoaded) return;
   // Leadership moved while reading: the next tick starts over (or leaves the shard unloaded).
   if (topic_.leader_epoch(s.partition) != leader_epoch) return;
   const size_t count = groups.size();
   s.groups = std::move(groups);
+  s.consumer_groups = std::move(consumer_groups);
   s.load = LoadState::kLoaded;
   s.loaded_leader_epoch = leader_epoch;
   if (records > 0) {

@@ -323,6 +323,19 @@ void GroupCoordinator::expire_offsets(Shard& s) {
       cleanup_group(s, *g, expired);
     }
   }
+  // GroupMetadataManager.maybeDeleteGroup: an empty consumer group without committed offsets
+  // is deleted (its tombstones written).
+  for (auto it = s.consumer_groups.begin(); it != s.consumer_groups.end();) {
+    ConsumerGroup& cg = *it->second;
+    Group* offsets = find_group(s, it->first);
+    if (!cg.members.empty() || (offsets != nullptr && offsets->has_offsets())) {
+      ++it;
+      continue;
+    }
+    Effects fx;  // nobody waits for these records
+    append_consumer_group(s, &cg, nullptr, fx, [](ErrorCode, Effects&) {});
+    it = s.consumer_groups.erase(it);
+  }
 }
 
 }  // namespace fjord::coordinator

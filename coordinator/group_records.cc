@@ -11,27 +11,6 @@ constexpr int16_t kOffsetValueVersion = 3;
 constexpr int16_t kOffsetValueWithExpiryVersion = 1;
 constexpr int16_t kGroupValueVersion = 3;
 
-template <typename Message>
-Bytes encode_versioned(const Message& m, int16_t version) {
-  Bytes out;
-  out.reserve(2 + m.encoded_size(version));
-  Writer w(out);
-  w.write_int16(version);
-  m.encode(w, version);
-  return out;
-}
-
-// Kafka reads values of versions newer than it knows with its newest schema; trailing bytes
-// (fields added later) are ignored.
-template <typename Message>
-bool decode_versioned(ByteView bytes, Message& m) {
-  Reader r(bytes);
-  int16_t version = r.read_int16();
-  if (!r.ok() || version < Message::kMinVersion) return false;
-  if (version > Message::kMaxVersion) version = Message::kMaxVersion;
-  return m.decode(r, version) == DecodeError::kNone;
-}
-
 }  // namespace
 
 Bytes offset_commit_key(std::string_view group, std::string_view topic, int32_t partition) {

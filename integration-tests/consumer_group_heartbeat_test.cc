@@ -4,8 +4,8 @@
 // leaving with epoch -1 and a static member's temporary leave with -2; OffsetCommit and
 // OffsetFetch checked against member epochs; and the request errors (INVALID_REQUEST,
 // UNSUPPORTED_ASSIGNOR, UNKNOWN_MEMBER_ID, GROUP_ID_NOT_FOUND, FENCED_MEMBER_EPOCH,
-// UNRELEASED_INSTANCE_ID, FENCED_INSTANCE_ID, STALE_MEMBER_EPOCH). Kafka 3.9 needs
-// group.coordinator.rebalance.protocols=classic,consumer; Fjord has it on by default.
+// UNRELEASED_INSTANCE_ID, FENCED_INSTANCE_ID, STALE_MEMBER_EPOCH). Kafka 3.9 and Fjord need
+// group.coordinator.rebalance.protocols=classic,consumer (3.9's default is classic).
 #include "protocol/generated/consumer_group_heartbeat.h"
 
 #include <gtest/gtest.h>

@@ -4,7 +4,8 @@
 // its partitions), kafka-consumer-groups --describe (ConsumerGroupDescribe) shows both members
 // and a Stable group, every message is consumed, and when one consumer exits (leaving with
 // member epoch -1) the other takes all four partitions. Against Kafka 3.9 the broker needs
-// group.coordinator.rebalance.protocols=classic,consumer (KRaft only; Fjord has it on).
+// group.coordinator.rebalance.protocols=classic,consumer (KRaft only), and so does Fjord,
+// whose default is 3.9's (classic).
 #include <gtest/gtest.h>
 
 #include <set>

@@ -32,8 +32,9 @@ constexpr ConfigDef kDefs[] = {
     {"group.consumer.heartbeat.interval.ms", T::kInt, "5000"},
     {"group.consumer.max.size", T::kInt, kIntMax},
     {"group.consumer.session.timeout.ms", T::kInt, "45000"},
-    // Kafka 4's default: the KIP-848 protocol is on (3.9 had "classic" and needed KRaft).
-    {"group.coordinator.rebalance.protocols", T::kList, "classic,consumer"},
+    // Kafka 3.9's default: KIP-848 (a preview in 3.9) is off until "consumer" is listed;
+    // Kafka 4.0 made "classic,consumer" the default.
+    {"group.coordinator.rebalance.protocols", T::kList, "classic"},
     {"group.initial.rebalance.delay.ms", T::kInt, "3000"},
     {"group.max.session.timeout.ms", T::kInt, "1800000"},
     {"group.max.size", T::kInt, kIntMax},

@@ -1,5 +1,7 @@
 // ConsumerGroupHeartbeat (key 68, KIP-848): a member joins, heartbeats, reconciles its
-// assignment and leaves a consumer group (coordinator/group_consumer_protocol.cc).
+// assignment and leaves a consumer group (coordinator/group_consumer_protocol.cc); answered
+// once the group's records are written to __consumer_offsets.
+#include "server/group_await.h"
 #include "server/group_requests.h"
 #include "server/handlers/handlers.h"
 
@@ -15,8 +17,12 @@ asio::awaitable<Outcome> consumer_group_heartbeat(RequestContext& ctx,
     return coordinator::SubscribedTopic{t->topic_id, t->name,
                                         static_cast<int32_t>(t->partitions.size())};
   };
-  co_return ctx.respond(group_coordinator(ctx).consumer_group_heartbeat(
-      req, std::string(ctx.client_id()), client_host(ctx), topics));
+  const std::string client_id(ctx.client_id());
+  const std::string host = client_host(ctx);
+  auto resp = co_await await_callback<msg::ConsumerGroupHeartbeatResponse>([&](auto done) {
+    group_coordinator(ctx).consumer_group_heartbeat(req, client_id, host, topics, std::move(done));
+  });
+  co_return ctx.respond(resp);
 }
 
 }  // namespace fjord::handlers
