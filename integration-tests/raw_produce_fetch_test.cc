@@ -2,7 +2,8 @@
 // v0-v3 get the records down-converted to magic 0/1; DeleteRecords moves the log start offset;
 // Produce v8+ answers a rejected record with record_errors and error_message as Kafka's
 // LogValidator words them; the aborted_transactions field is null or an empty array exactly
-// where Kafka puts them.
+// where Kafka puts them; a fetch session reads its partitions in request order and moves each
+// one that returned records to the end (KIP-227), so a small fetch.max.bytes reaches them all.
 // Requests are built with the generated codecs and RecordBatchBuilder, never by hand.
 #include <gtest/gtest.h>
 
@@ -66,6 +67,7 @@ class RawProduceFetch : public ::testing::Test {
                   {"message.timestamp.after.max.ms", "3600000"}});
     create_topic(broker_->bootstrap(), "difference-ts", 1,
                  {{"message.timestamp.difference.max.ms", "3600000"}});
+    create_topic(broker_->bootstrap(), "session-order", 3);
     create_topic(broker_->bootstrap(), "append-time", 1,
                  {{"message.timestamp.type", "LogAppendTime"}});
   }
@@ -358,6 +360,58 @@ TEST_F(RawProduceFetch, AbortedTransactionsIsNullOrEmptyAsInKafka) {
       EXPECT_TRUE(unknown->partition->aborted_transactions->empty());
     }
   }
+}
+
+TEST_F(RawProduceFetch, FetchSessionsRotatePartitionsThatReturnedRecords) {
+  for (int32_t p = 0; p < 3; ++p) {
+    msg::ProduceRequest req;
+    req.acks = 1;
+    req.timeout_ms = 10'000;
+    const std::string value(1, static_cast<char>('a' + p));
+    Bytes batch = batch_of({{std::nullopt, value, now_ms()}});
+    req.topic_data.push_back({.name = "session-order", .partition_data = {{.index = p}}});
+    req.topic_data[0].partition_data[0].records = RecordsRef::of(batch);
+    auto resp = roundtrip<msg::ProduceResponse>(req, 9);
+    ASSERT_TRUE(resp);
+    ASSERT_EQ(resp->responses.at(0).partition_responses.at(0).error_code, 0);
+  }
+  // fetch.max.bytes of 1: only the first partition read returns its (one) batch.
+  auto fetch_session = [&](int32_t session_id, int32_t epoch, std::vector<int32_t> partitions) {
+    msg::FetchRequest req;
+    req.replica_id = -1;
+    req.max_wait_ms = 0;
+    req.min_bytes = 0;
+    req.max_bytes = 1;
+    req.session_id = session_id;
+    req.session_epoch = epoch;
+    if (!partitions.empty()) req.topics.push_back({.topic = "session-order"});
+    for (int32_t p : partitions) {
+      req.topics[0].partitions.push_back(
+          {.partition = p, .fetch_offset = 0, .partition_max_bytes = 1 << 20});
+    }
+    auto resp = roundtrip<msg::FetchResponse>(req, 12);
+    std::vector<std::pair<int32_t, bool>> got;  // partition, returned records
+    if (resp) {
+      EXPECT_EQ(resp->error_code, 0);
+      for (const auto& t : resp->responses) {
+        for (const auto& pd : t.partitions) {
+          got.emplace_back(pd.partition_index, pd.records.size() > 0);
+        }
+      }
+    }
+    return std::make_pair(resp ? resp->session_id : 0, got);
+  };
+  using Got = std::vector<std::pair<int32_t, bool>>;
+  // The full fetch answers in request order; the session keeps that order.
+  auto [session, full] = fetch_session(0, 0, {2, 0, 1});
+  ASSERT_NE(session, 0);
+  EXPECT_EQ(full, (Got{{2, true}, {0, false}, {1, false}}));
+  // Incremental fetches name no partition: the session is read in its order, and the one that
+  // returned records goes to the end ([2, 0, 1] -> [0, 1, 2] -> [1, 2, 0]).
+  EXPECT_EQ(fetch_session(session, 1, {}).second, (Got{{2, true}}));
+  EXPECT_EQ(fetch_session(session, 2, {}).second, (Got{{0, true}}));
+  EXPECT_EQ(fetch_session(session, 3, {}).second, (Got{{1, true}}));
+  EXPECT_EQ(fetch_session(session, 4, {}).second, (Got{{2, true}}));
 }
 
 }  // namespace

@@ -43,6 +43,10 @@ struct SessionPartition {
   int64_t high_watermark = -2;
   int64_t last_stable_offset = -2;
   int64_t leader_log_start_offset = -2;
+  // Kafka keeps a session's partitions in a list: new ones join at the end in request order,
+  // and one that returned records moves to the end, so a fetch.max.bytes budget reaches the
+  // others first next time. Partitions are read and answered in ascending `order`.
+  uint64_t order = 0;
 };
 
 using SessionPartitions = std::map<SessionPartitionKey, SessionPartition>;

@@ -6,8 +6,12 @@
 //
 // Fetch sessions (KIP-227, v7+): epoch 0 creates a session from the full request, later
 // epochs send only changes (forgotten partitions removed) and get back only the partitions
-// with records, errors or moved offsets; epoch -1 fetches without a session.
+// with records, errors or moved offsets; epoch -1 fetches without a session. Partitions are
+// read and answered in request order (a session's order for incremental fetches: new ones at
+// the end, and each one that returned records moved to the end, as Kafka's FetchSession).
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <asio/steady_timer.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -136,9 +140,12 @@ asio::awaitable<Outcome> fetch(RequestContext& ctx, msg::FetchRequest& req) {
     }
     return SessionPartitionKey{name, v >= 13 ? t.topic_id : Uuid{}, partition};
   };
+  uint64_t request_index = 0;
   for (const auto& t : req.topics) {
     for (const auto& p : t.partitions) {
-      SessionPartition& sp = parts[key_of(t, p.partition)];
+      auto [it, added] = parts.try_emplace(key_of(t, p.partition));
+      SessionPartition& sp = it->second;
+      if (added) sp.order = request_index++;  // a repeated partition keeps its first place
       sp.fetch_offset = p.fetch_offset;
       sp.max_bytes = p.partition_max_bytes;
       sp.log_start_offset = p.log_start_offset;
@@ -160,8 +167,13 @@ asio::awaitable<Outcome> fetch(RequestContext& ctx, msg::FetchRequest& req) {
         resp.error_code = static_cast<int16_t>(e);
         co_return ctx.respond(resp);
       }
+      // Partitions new to the session join its end, in request order.
+      uint64_t end = 0;
+      for (const auto& [key, c] : cached) end = std::max(end, c.order + 1);
       for (auto& [key, sp] : parts) {
-        auto& c = cached[key];
+        auto [it, added] = cached.try_emplace(key);
+        auto& c = it->second;
+        if (added) c.order = end + sp.order;
         c.fetch_offset = sp.fetch_offset;
         c.max_bytes = sp.max_bytes;
         c.log_start_offset = sp.log_start_offset;
@@ -186,9 +198,17 @@ asio::awaitable<Outcome> fetch(RequestContext& ctx, msg::FetchRequest& req) {
   // log end offset to the leader.
   const int32_t replica_id = v >= 15 ? req.replica_state.replica_id : req.replica_id;
   const bool from_follower = replica_id >= 0;
+  // Read and answered in the session's order (the request's for a full fetch), as Kafka.
+  std::vector<std::pair<const SessionPartitionKey*, const SessionPartition*>> ordered;
+  ordered.reserve(parts.size());
+  for (const auto& [key, sp] : parts) ordered.emplace_back(&key, &sp);
+  std::sort(ordered.begin(), ordered.end(),
+            [](const auto& a, const auto& b) { return a.second->order < b.second->order; });
   std::vector<Wanted> wanted;
   wanted.reserve(parts.size());
-  for (const auto& [key, sp] : parts) {
+  for (const auto& [key_ptr, sp_ptr] : ordered) {
+    const SessionPartitionKey& key = *key_ptr;
+    const SessionPartition& sp = *sp_ptr;
     Wanted w{key, sp.fetch_offset, sp.max_bytes, nullptr, ErrorCode::kNone};
     if (v >= 13 && key.topic.empty()) {
       w.error = ErrorCode::kUnknownTopicId;
@@ -253,8 +273,12 @@ asio::awaitable<Outcome> fetch(RequestContext& ctx, msg::FetchRequest& req) {
     if (bytes >= req.min_bytes || any_error || wanted.empty() ||
         std::chrono::steady_clock::now() >= deadline) {
       Resp resp;
+      // Kafka's IncrementalFetchContext moves each partition that returned records to the
+      // end of the session, so the next fetch's budget reaches the others first.
+      uint64_t end = ordered.empty() ? 0 : ordered.back().second->order + 1;
       for (size_t i = 0; i < wanted.size(); ++i) {
         SessionPartition& sp = parts[wanted[i].key];
+        if (incremental && data[i].records.size() > 0) sp.order = end++;
         const Resp::PartitionData& pd = data[i];
         const bool changed = pd.error_code != 0 || pd.records.size() > 0 ||
                              pd.high_watermark != sp.high_watermark ||
