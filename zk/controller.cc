@@ -680,7 +680,9 @@ void Controller::alter_partition(msg::AlterPartitionRequest request, int16_t ver
         } else {
           LeaderIsrAndEpoch& cur = it->second;
           bool ineligible = false;
-          for (int32_t b : isr) ineligible |= live_.count(b) == 0;
+          // KIP-841: a broker that is shutting down cannot join an ISR (Kafka's controller
+          // compares with liveBrokerIds, which leaves shutting-down brokers out).
+          for (int32_t b : isr) ineligible |= !alive(b);
           if (p.partition_epoch > cur.zk_version || p.leader_epoch > cur.leader_epoch) {
             fail(ErrorCode::kNotController);
           } else if (p.leader_epoch < cur.leader_epoch) {
@@ -762,12 +764,11 @@ void Controller::controlled_shutdown(int32_t broker_id, int64_t broker_epoch,
         for (int32_t r : s.isr) {
           if (!shutting_down_.count(r)) next.isr.push_back(r);
         }
-      } else if (contains(s.isr, broker_id)) {
-        next.isr.erase(std::remove(next.isr.begin(), next.isr.end(), broker_id), next.isr.end());
-        if (next.isr.empty()) continue;
-        followed.push_back(tp);
       } else {
-        continue;
+        // Its followers stop (StopReplica without deletion) and leave the ISR (OfflineReplica).
+        followed.push_back(tp);
+        if (!contains(s.isr, broker_id) || s.isr.size() == 1) continue;
+        next.isr.erase(std::remove(next.isr.begin(), next.isr.end(), broker_id), next.isr.end());
       }
       ++next.leader_epoch;
       if (write_state(tp, next)) changed.push_back(tp);
@@ -817,7 +818,9 @@ void Controller::send_leader_and_isr(const std::vector<TopicPartition>& partitio
     const Topic& topic = topics_[tp.first];
     const auto& replicas = topic.assignment.at(tp.second);
     for (int32_t r : replicas) {
-      if (!live_.count(r)) continue;
+      // Kafka leaves shutting-down brokers out of the recipients (isReplicaOnline without
+      // them): a broker in controlled shutdown is not made a follower that would fetch again.
+      if (!alive(r)) continue;
       auto& req = requests[r];
       if (req.topic_states.empty() || req.topic_states.back().topic_name != tp.first) {
         msg::LeaderAndIsrRequest::LeaderAndIsrTopicState ts;

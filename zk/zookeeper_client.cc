@@ -28,7 +28,8 @@ int create_flags(CreateMode mode) {
 }
 
 ZkStat convert(const Stat& s) {
-  return {s.version, s.cversion, s.ephemeralOwner, s.ctime, s.mtime, s.czxid, s.numChildren};
+  return {s.version, s.cversion,   s.ephemeralOwner, s.ctime, s.mtime,
+          s.czxid,   s.numChildren, s.mzxid,          s.pzxid};
 }
 
 void log_callback(const char* message) { spdlog::debug("[ZooKeeperClient] {}", message); }

@@ -57,6 +57,8 @@ struct ZkStat {
   int64_t mtime = 0;
   int64_t czxid = 0;
   int32_t num_children = 0;
+  int64_t mzxid = 0;  // the last data change
+  int64_t pzxid = 0;  // the last change to the children
 };
 
 enum class CreateMode { kPersistent, kEphemeral, kPersistentSequential, kEphemeralSequential };
