@@ -28,11 +28,27 @@ bool trip(std::atomic<int64_t>& counter) {
   return false;
 }
 
+thread_local bool event_loop_thread = false;
+
+// Counts a call made on an event-loop thread; the first ones are logged with the path.
+void note_loop_call(std::atomic<int64_t>& counter, const char* op, const fs::path& path) {
+  if (!event_loop_thread) return;
+  int64_t n = counter.fetch_add(1, std::memory_order_relaxed);
+  if (n < 10) spdlog::warn("Blocking file call on an event loop: {} {}", op, path.string());
+}
+
 }  // namespace
 
 FileFaults& file_faults() {
   static FileFaults faults;
   return faults;
+}
+
+void mark_event_loop_thread() { event_loop_thread = true; }
+bool on_event_loop_thread() { return event_loop_thread; }
+LoopFileCalls& loop_file_calls() {
+  static LoopFileCalls calls;
+  return calls;
 }
 
 File::~File() { close(); }
@@ -48,6 +64,7 @@ File& File::operator=(File&& o) noexcept {
 }
 
 Result<File> File::open(const fs::path& path, int flags, mode_t mode) {
+  note_loop_call(loop_file_calls().metadata, "open", path);
   int fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
   if (fd < 0) return io_error("opening", path, errno).error();
   File f;
@@ -99,12 +116,14 @@ Result<void> File::pwrite_all(const void* buf, size_t n, int64_t off) {
 
 Result<void> File::fsync() {
   if (trip(file_faults().fail_fsync_after)) return io_error("flushing", path_, EIO);
+  note_loop_call(loop_file_calls().syncs, "fdatasync", path_);
   if (file_faults().skip_fsync.load(std::memory_order_relaxed)) return {};
   if (::fdatasync(fd_) != 0) return io_error("flushing", path_, errno);
   return {};
 }
 
 Result<void> File::truncate(int64_t size) {
+  note_loop_call(loop_file_calls().metadata, "ftruncate", path_);
   if (::ftruncate(fd_, size) != 0) return io_error("truncating", path_, errno);
   return {};
 }
@@ -149,6 +168,7 @@ Result<Mmap> Mmap::map(const File& file, size_t length, bool writable) {
 Result<void> Mmap::sync(size_t bytes) {
   static const size_t kPage = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
   bytes = std::min(length_, (bytes + kPage - 1) / kPage * kPage);
+  note_loop_call(loop_file_calls().syncs, "msync", "index mapping");
   if (file_faults().skip_fsync.load(std::memory_order_relaxed)) return {};
   if (data_ != nullptr && bytes > 0 && ::msync(data_, bytes, MS_SYNC) != 0) {
     return io_error("flushing", "index mapping", errno);
@@ -157,11 +177,13 @@ Result<void> Mmap::sync(size_t bytes) {
 }
 
 Result<void> rename_file(const fs::path& from, const fs::path& to) {
+  note_loop_call(loop_file_calls().metadata, "rename", from);
   if (::rename(from.c_str(), to.c_str()) != 0) return io_error("renaming", from, errno);
   return {};
 }
 
 Result<void> remove_file(const fs::path& path) {
+  note_loop_call(loop_file_calls().metadata, "unlink", path);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) return io_error("deleting", path, errno);
   return {};
 }
@@ -174,6 +196,7 @@ Result<void> remove_tree(const fs::path& path) {
 }
 
 Result<void> fsync_dir(const fs::path& dir) {
+  note_loop_call(loop_file_calls().syncs, "fsync", dir);
   if (file_faults().skip_fsync.load(std::memory_order_relaxed)) return {};
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return io_error("opening", dir, errno);
@@ -181,6 +204,18 @@ Result<void> fsync_dir(const fs::path& dir) {
   int err = errno;
   ::close(fd);
   if (rc != 0) return io_error("flushing", dir, err);
+  return {};
+}
+
+Result<void> sync_filesystem(const fs::path& path) {
+  note_loop_call(loop_file_calls().syncs, "syncfs", path);
+  if (file_faults().skip_fsync.load(std::memory_order_relaxed)) return {};
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return io_error("opening", path, errno);
+  int rc = ::syncfs(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return io_error("syncing the filesystem of", path, err);
   return {};
 }
 

@@ -40,6 +40,17 @@ struct FileFaults {
 };
 FileFaults& file_faults();
 
+// Issue 4's rule, checked: no fsync, file creation or rename on an event loop. The broker's
+// event-loop threads mark themselves; the seam counts what they call (and logs the first few
+// with the path), so a test can assert zero under a load. Cheap: a thread_local test per call.
+struct LoopFileCalls {
+  std::atomic<int64_t> syncs{0};     // fsync/fdatasync/msync of files and directories
+  std::atomic<int64_t> metadata{0};  // open, rename, unlink, ftruncate
+};
+void mark_event_loop_thread();
+bool on_event_loop_thread();
+LoopFileCalls& loop_file_calls();
+
 class File {
  public:
   File() = default;
@@ -102,6 +113,9 @@ Result<void> rename_file(const fs::path& from, const fs::path& to);
 Result<void> remove_file(const fs::path& path);  // missing is not an error
 Result<void> remove_tree(const fs::path& path);
 Result<void> fsync_dir(const fs::path& dir);
+// syncfs(2) of the filesystem holding path: every file and directory entry written there so
+// far is durable after one call (many new files at once, instead of an fsync per file).
+Result<void> sync_filesystem(const fs::path& path);
 Result<void> create_dirs(const fs::path& dir);
 bool file_exists(const fs::path& path);
 // Regular files and directories directly inside dir, sorted by name.

@@ -23,24 +23,20 @@ Result<void> LeaderEpochCache::load() {
   return {};
 }
 
-Result<void> LeaderEpochCache::assign(int32_t epoch, int64_t start_offset) {
-  if (epoch < 0 || start_offset < 0) return {};
-  std::vector<EpochEntry> snapshot;
-  {
-    std::lock_guard lock(mu_);
-    if (!entries_.empty()) {
-      const EpochEntry& last = entries_.back();
-      if (epoch == last.epoch && start_offset >= last.start_offset) return {};
-      if (epoch < last.epoch && start_offset >= last.start_offset) return {};
-    }
-    // Kafka's maybeTruncateNonMonotonicEntries.
-    std::erase_if(entries_, [&](const EpochEntry& e) {
-      return e.epoch >= epoch || e.start_offset >= start_offset;
-    });
-    entries_.push_back({epoch, start_offset});
-    snapshot = entries_;
+void LeaderEpochCache::assign(int32_t epoch, int64_t start_offset) {
+  if (epoch < 0 || start_offset < 0) return;
+  std::lock_guard lock(mu_);
+  if (!entries_.empty()) {
+    const EpochEntry& last = entries_.back();
+    if (epoch == last.epoch && start_offset >= last.start_offset) return;
+    if (epoch < last.epoch && start_offset >= last.start_offset) return;
   }
-  return write(snapshot);
+  // Kafka's maybeTruncateNonMonotonicEntries.
+  std::erase_if(entries_, [&](const EpochEntry& e) {
+    return e.epoch >= epoch || e.start_offset >= start_offset;
+  });
+  entries_.push_back({epoch, start_offset});
+  changed_locked();
 }
 
 std::optional<int32_t> LeaderEpochCache::latest_epoch() const {
@@ -83,38 +79,29 @@ std::optional<int32_t> LeaderEpochCache::epoch_for_offset(int64_t offset) const 
   return out;
 }
 
-Result<void> LeaderEpochCache::truncate_from_end(int64_t end_offset) {
-  std::vector<EpochEntry> snapshot;
-  {
-    std::lock_guard lock(mu_);
-    if (end_offset < 0 || entries_.empty() || entries_.back().start_offset < end_offset) return {};
-    std::erase_if(entries_, [&](const EpochEntry& e) { return e.start_offset >= end_offset; });
-    snapshot = entries_;
-  }
-  return write(snapshot);
+void LeaderEpochCache::truncate_from_end(int64_t end_offset) {
+  std::lock_guard lock(mu_);
+  if (end_offset < 0 || entries_.empty() || entries_.back().start_offset < end_offset) return;
+  std::erase_if(entries_, [&](const EpochEntry& e) { return e.start_offset >= end_offset; });
+  changed_locked();
 }
 
-Result<void> LeaderEpochCache::truncate_from_start(int64_t start_offset) {
-  std::vector<EpochEntry> snapshot;
-  {
-    std::lock_guard lock(mu_);
-    size_t covered = 0;  // entries starting at or before start_offset
-    while (covered < entries_.size() && entries_[covered].start_offset <= start_offset) ++covered;
-    if (covered == 0 || (covered == 1 && entries_[0].start_offset == start_offset)) return {};
-    EpochEntry keep{entries_[covered - 1].epoch, start_offset};
-    entries_.erase(entries_.begin(), entries_.begin() + static_cast<ptrdiff_t>(covered));
-    entries_.insert(entries_.begin(), keep);
-    snapshot = entries_;
-  }
-  return write(snapshot);
+void LeaderEpochCache::truncate_from_start(int64_t start_offset) {
+  std::lock_guard lock(mu_);
+  size_t covered = 0;  // entries starting at or before start_offset
+  while (covered < entries_.size() && entries_[covered].start_offset <= start_offset) ++covered;
+  if (covered == 0 || (covered == 1 && entries_[0].start_offset == start_offset)) return;
+  EpochEntry keep{entries_[covered - 1].epoch, start_offset};
+  entries_.erase(entries_.begin(), entries_.begin() + static_cast<ptrdiff_t>(covered));
+  entries_.insert(entries_.begin(), keep);
+  changed_locked();
 }
 
-Result<void> LeaderEpochCache::clear() {
-  {
-    std::lock_guard lock(mu_);
-    entries_.clear();
-  }
-  return write({});
+void LeaderEpochCache::clear() {
+  std::lock_guard lock(mu_);
+  if (entries_.empty()) return;
+  entries_.clear();
+  changed_locked();
 }
 
 std::vector<EpochEntry> LeaderEpochCache::entries() const {
@@ -122,14 +109,37 @@ std::vector<EpochEntry> LeaderEpochCache::entries() const {
   return entries_;
 }
 
-Result<void> LeaderEpochCache::write(const std::vector<EpochEntry>& snapshot) {
+bool LeaderEpochCache::dirty() const {
+  std::lock_guard lock(mu_);
+  return version_ != written_version_;
+}
+
+void LeaderEpochCache::set_dir(const fs::path& dir) {
+  std::lock_guard lock(mu_);
+  path_ = dir / kLeaderEpochCheckpoint;
+}
+
+Result<void> LeaderEpochCache::flush() {
+  // file_mu_ first: two flushes in a row write in version order, the later one last.
+  std::lock_guard file_lock(file_mu_);
   std::vector<std::string> lines;
-  lines.reserve(snapshot.size());
-  for (const EpochEntry& e : snapshot) {
-    lines.push_back(std::to_string(e.epoch) + " " + std::to_string(e.start_offset));
+  uint64_t version;
+  fs::path path;
+  {
+    std::lock_guard lock(mu_);
+    if (version_ == written_version_) return {};
+    version = version_;
+    path = path_;
+    lines.reserve(entries_.size());
+    for (const EpochEntry& e : entries_) {
+      lines.push_back(std::to_string(e.epoch) + " " + std::to_string(e.start_offset));
+    }
   }
-  std::lock_guard lock(file_mu_);
-  return write_checkpoint(path_, 0, lines);
+  if (!file_exists(path.parent_path())) return {};  // partition deleted meanwhile
+  if (auto r = write_checkpoint(path, 0, lines); !r) return r;
+  std::lock_guard lock(mu_);
+  if (path == path_) written_version_ = std::max(written_version_, version);
+  return {};
 }
 
 }  // namespace fjord::log

@@ -76,10 +76,10 @@ Result<OffsetAndEpoch> PartitionLog::find_max_timestamp(const Segment& seg) cons
 Result<OffsetAndEpoch> PartitionLog::fetch_offset_by_timestamp(int64_t timestamp) const {
   if (timestamp == kEarliestTimestamp || timestamp == kEarliestLocalTimestamp) {
     int64_t lso = log_start_offset();
-    return OffsetAndEpoch{lso, kNoTimestamp, epochs_.epoch_for_offset(lso)};
+    return OffsetAndEpoch{lso, kNoTimestamp, epochs_->epoch_for_offset(lso)};
   }
   if (timestamp == kLatestTimestamp) {
-    return OffsetAndEpoch{log_end_offset(), kNoTimestamp, epochs_.latest_epoch()};
+    return OffsetAndEpoch{log_end_offset(), kNoTimestamp, epochs_->latest_epoch()};
   }
   auto list = snapshot();
   if (timestamp == kMaxTimestamp) {

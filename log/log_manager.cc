@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "log/checkpoint_file.h"
@@ -160,12 +161,51 @@ Result<LogManager::LogPtr> LogManager::get_or_create(const TopicPartition& tp,
   auto log = PartitionLog::open(p);
   if (!log) return log.error();
   if (!topic_id.is_zero()) {
-    if (auto r = write_partition_metadata(p.dir, topic_id); !r) return r.error();
+    if (auto r = (*log)->write_topic_id(topic_id); !r) return r.error();
   }
-  std::lock_guard lock(mu_);
-  auto [it, inserted] = logs_.emplace(tp, LogPtr(std::move(*log)));
-  if (inserted && log_dir_of_.emplace(tp, dir).second) ++partitions_in_dir_[dir];
-  return it->second;
+  LogPtr created;
+  {
+    std::lock_guard lock(mu_);
+    auto [it, inserted] = logs_.emplace(tp, LogPtr(std::move(*log)));
+    if (inserted && log_dir_of_.emplace(tp, dir).second) ++partitions_in_dir_[dir];
+    if (!inserted) return it->second;
+    created = it->second;
+  }
+  if (created->dir_sync_pending()) schedule_dir_sync(created);
+  return created;
+}
+
+void LogManager::schedule_dir_sync(const LogPtr& log) {
+  std::lock_guard lock(dir_sync_mu_);
+  unsynced_.push_back(log);
+  if (unsynced_.size() > 1) return;  // the pass already scheduled takes it
+  scheduler_.schedule(0, [this] { sync_new_dirs(); });
+}
+
+// One pass for every partition created since the last: one syncfs per log dir makes their
+// directories, partition.metadata files and the log dirs' entries durable at once (an fsync of
+// each file and directory cost two journal commits per partition).
+void LogManager::sync_new_dirs() {
+  std::vector<LogPtr> todo;
+  {
+    std::lock_guard lock(dir_sync_mu_);
+    todo.swap(unsynced_);
+  }
+  std::set<fs::path> log_dirs;
+  for (const LogPtr& log : todo) {
+    if (log->dir_sync_pending()) log_dirs.insert(log->dir().parent_path());
+  }
+  std::set<fs::path> failed;
+  for (const fs::path& dir : log_dirs) {
+    if (auto r = sync_filesystem(dir); !r) {
+      spdlog::error("Could not sync log dir {}; its new partitions are synced at their first flush",
+                    dir.string());
+      failed.insert(dir);
+    }
+  }
+  for (const LogPtr& log : todo) {
+    if (!failed.contains(log->dir().parent_path())) log->set_dir_synced();
+  }
 }
 
 Result<void> LogManager::delete_log(const TopicPartition& tp) {

@@ -37,7 +37,7 @@ struct LogManagerConfig {
   int64_t flush_offset_checkpoint_interval_ms = 60'000;  // log.flush.offset.checkpoint.interval.ms
   int64_t flush_start_offset_checkpoint_interval_ms = 60'000;
   int64_t high_watermark_checkpoint_interval_ms =
-      5'000;                            // replica.high.watermark.checkpoint.interval.ms
+      5'000;                   // replica.high.watermark.checkpoint.interval.ms
   bool cleaner_enable = true;  // log.cleaner.enable
   CleanerConfig cleaner;       // log.cleaner.{dedupe.buffer.size,threads,io.buffer.load.factor,...}
   const Clock* clock = &SystemClock::instance();
@@ -87,6 +87,8 @@ class LogManager {
   Result<void> load_dir(const fs::path& dir);
   void schedule_periodic(int64_t interval_ms, std::function<void()> task);
   Result<void> checkpoint(std::string_view file, int64_t (PartitionLog::*offset)() const);
+  void schedule_dir_sync(const LogPtr& log);
+  void sync_new_dirs();
 
   LogManagerConfig config_;
   ThreadScheduler scheduler_;
@@ -95,6 +97,8 @@ class LogManager {
   std::map<TopicPartition, fs::path> log_dir_of_;
   std::map<fs::path, size_t> partitions_in_dir_;  // log_dir_of_ counted, for get_or_create
   std::mutex checkpoint_mu_;
+  std::mutex dir_sync_mu_;
+  std::vector<LogPtr> unsynced_;         // new partitions awaiting sync_new_dirs (dir_sync_mu_)
   std::unique_ptr<LogCleaner> cleaner_;  // after logs_: stopped and destroyed first
   int64_t load_ms_ = 0;
   bool shut_down_ = false;

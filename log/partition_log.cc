@@ -18,22 +18,24 @@ PartitionLog::PartitionLog(const PartitionLogParams& params)
       config_(params.config),
       clock_(params.clock),
       scheduler_(params.scheduler != nullptr ? params.scheduler : &inline_scheduler_),
-      epochs_(params.dir),
+      epochs_(std::make_shared<LeaderEpochCache>(params.dir)),
       producers_(params.dir) {}
 
 PartitionLog::~PartitionLog() = default;
 
 Result<std::unique_ptr<PartitionLog>> PartitionLog::open(const PartitionLogParams& params) {
+  const bool created = !file_exists(params.dir);
   if (auto r = create_dirs(params.dir); !r) return r.error();
   std::unique_ptr<PartitionLog> log(new PartitionLog(params));
-  if (auto r = log->epochs_.load(); !r) return r.error();
+  log->dir_sync_pending_.store(created);
+  if (auto r = log->epochs_->load(); !r) return r.error();
   LoadParams lp{params.dir,
                 params.config,
                 params.clock->now_ms(),
                 params.recovery_point,
                 params.log_start_offset,
                 params.clean_shutdown};
-  auto loaded = load_partition_dir(lp, log->epochs_);
+  auto loaded = load_partition_dir(lp, *log->epochs_);
   if (!loaded) return loaded.error();
   log->load_report_.next_offset = loaded->next_offset;
   log->load_report_.recovered = loaded->recovered;
@@ -44,7 +46,9 @@ Result<std::unique_ptr<PartitionLog>> PartitionLog::open(const PartitionLogParam
   log->recovery_point_->store(loaded->recovery_point);
   log->high_watermark_.store(lso);
   log->last_flush_ms_.store(params.clock->now_ms());
-  if (auto r = log->epochs_.truncate_from_start(lso); !r) return r.error();
+  log->epochs_->truncate_from_start(lso);
+  // Recovery may have rebuilt entries: one write now (start-up runs off the event loops).
+  if (auto r = log->epochs_->flush(); !r) return r.error();
   log->publish(std::make_shared<const SegmentList>(std::move(loaded->segments)));
   // Snapshots past the recovery point may describe data that recovery cut (or may not have
   // reached the disk): only one at or below it is trusted.
@@ -204,8 +208,8 @@ ErrorCode check_records(const RecordBatchView& batch, const LogConfig& cfg,
 }  // namespace
 
 Result<AppendInfo> PartitionLog::append_as_leader(std::span<uint8_t> batches, int32_t leader_epoch,
-                                                  bool defer_flush,
-                                                  std::vector<RecordRejection>* record_errors) {
+                                                  const LeaderAppendOptions& options) {
+  std::vector<RecordRejection>* record_errors = options.record_errors;
   LogConfig cfg = config();
   AppendInfo info;
   bool flush_now = false;
@@ -258,6 +262,21 @@ Result<AppendInfo> PartitionLog::append_as_leader(std::span<uint8_t> batches, in
     }
     int64_t next = log_end_offset();
     int64_t now = clock_->now_ms();
+    if (!options.may_block) {
+      // Decided before the batches are touched: a refused append is retried as it came.
+      int64_t last = next - 1;
+      int64_t max_ts = kNoTimestamp;
+      (void)for_each_batch(batches, [&](Framed b) {
+        last += bh::last_offset_delta(b.data) + 1;
+        max_ts = std::max(max_ts, cfg.timestamp_type == TimestampType::kLogAppendTime
+                                      ? now
+                                      : bh::max_timestamp(b.data));
+        return ErrorCode::kNone;
+      });
+      auto ready = maybe_roll(static_cast<int64_t>(batches.size()), max_ts, last, false);
+      if (!ready) return ready.error();
+      if (!*ready) return AppendInfo{.would_block = true};
+    }
     (void)for_each_batch(batches, [&](Framed b) {
       bh::set_base_offset(b.data, next);
       bh::set_partition_leader_epoch(b.data, leader_epoch);
@@ -276,12 +295,15 @@ Result<AppendInfo> PartitionLog::append_as_leader(std::span<uint8_t> batches, in
     if (auto r = append_locked(batches, info); !r) return r.error();
     producers_.commit(producer_append);
     producers_.update_map_end_offset(log_end_offset());
-    if (leader_epoch >= 0 && leader_epoch > epochs_.latest_epoch().value_or(-1)) {
-      if (auto r = epochs_.assign(leader_epoch, info.first_offset); !r) return r.error();
+    if (leader_epoch >= 0 && leader_epoch > epochs_->latest_epoch().value_or(-1)) {
+      // In memory only: the file follows in the background (schedule_epoch_flush) and is
+      // written before the recovery point passes this offset (flush()).
+      epochs_->assign(leader_epoch, info.first_offset);
+      schedule_epoch_flush();
     }
     flush_now = log_end_offset() - recovery_point() >= cfg.flush_messages;
   }
-  if (flush_now && defer_flush) {
+  if (flush_now && options.defer_flush) {
     info.flush_needed = true;
   } else if (flush_now) {
     if (auto r = flush(); !r) return r.error();
@@ -321,17 +343,18 @@ Result<AppendInfo> PartitionLog::append_as_follower(std::span<uint8_t> batches) 
     producers_.commit(producer_append);
     producers_.update_map_end_offset(log_end_offset());
     // Kafka's maybeAssignEpochStartOffset for each batch of a replica append.
-    std::optional<int32_t> latest = epochs_.latest_epoch();
-    Result<void> assigned;
+    std::optional<int32_t> latest = epochs_->latest_epoch();
+    bool assigned = false;
     (void)for_each_batch(batches, [&](Framed b) {
       int32_t epoch = bh::partition_leader_epoch(b.data);
       if (epoch >= 0 && epoch > latest.value_or(-1)) {
-        assigned = epochs_.assign(epoch, bh::base_offset(b.data));
+        epochs_->assign(epoch, bh::base_offset(b.data));
         latest = epoch;
+        assigned = true;
       }
       return ErrorCode::kNone;
     });
-    if (!assigned) return assigned.error();
+    if (assigned) schedule_epoch_flush();
     flush_now = log_end_offset() - recovery_point() >= cfg.flush_messages;
   }
   if (flush_now) {
@@ -355,7 +378,9 @@ Result<void> PartitionLog::append_locked(std::span<uint8_t> batches, AppendInfo&
     return ErrorCode::kNone;
   });
   info.bytes = static_cast<int64_t>(batches.size());
-  if (auto r = maybe_roll(info.bytes, info.max_timestamp, info.last_offset); !r) return r;
+  if (auto r = maybe_roll(info.bytes, info.max_timestamp, info.last_offset, true); !r) {
+    return r.error();
+  }
   SegmentPtr seg = active();
   if (auto r = seg->append(info.last_offset, batches); !r) return r;
   log_end_offset_.store(info.last_offset + 1, std::memory_order_release);
@@ -363,26 +388,33 @@ Result<void> PartitionLog::append_locked(std::span<uint8_t> batches, AppendInfo&
   return {};
 }
 
-Result<void> PartitionLog::maybe_roll(int64_t messages_size, int64_t max_timestamp,
-                                      int64_t max_offset) {
+Result<bool> PartitionLog::maybe_roll(int64_t messages_size, int64_t max_timestamp,
+                                      int64_t max_offset, bool may_block) {
   LogConfig cfg = config();
   SegmentPtr seg = active();
-  if (auto r = seg->ensure_writable(); !r) return r;
+  if (!seg->writable()) {
+    if (!may_block) return false;
+    if (auto r = seg->ensure_writable(); !r) return r.error();
+  }
   RollParams p{cfg.segment_ms,
                cfg.segment_bytes,
                max_timestamp,
                max_offset,
                static_cast<int32_t>(messages_size),
                clock_->now_ms()};
-  if (!seg->should_roll(p)) return {};
+  if (!seg->should_roll(p)) return true;
+  if (!may_block) return false;
   // Kafka rolls at the log end offset; when the relative offset would overflow int32, at
   // the first offset of the append instead (always >= the log end offset).
   int64_t base = log_end_offset();
   if (max_offset - base > INT32_MAX) base = max_offset - INT32_MAX;
-  return roll_locked(base);
+  if (auto r = roll_locked(base); !r) return r.error();
+  return true;
 }
 
 Result<void> PartitionLog::roll_locked(int64_t new_base) {
+  // The background flush below moves the recovery point: a new partition's directory first.
+  if (auto r = sync_dir(); !r) return r;
   auto list = snapshot();
   SegmentPtr old = list->back();
   if (old->size() == 0 && old->base_offset() == new_base) return {};
@@ -405,14 +437,15 @@ Result<void> PartitionLog::roll_locked(int64_t new_base) {
   if (auto r = producers_.take_snapshot(false); !r) return r;
   fs::path snapshot = ProducerStateManager::snapshot_file(dir_, log_end_offset());
   // Kafka flushes the rolled segment in the background, then advances the recovery point.
-  scheduler_->schedule(0, [rp_ptr = recovery_point_, old, new_base, snapshot] {
-    if (auto f = File::open_read_only(snapshot); f) (void)f->fsync();
-    if (old->flush()) {
-      int64_t rp = rp_ptr->load();
-      while (rp < new_base && !rp_ptr->compare_exchange_weak(rp, new_base)) {
-      }
-    }
-  });
+  scheduler_->schedule(
+      0, [rp_ptr = recovery_point_, epochs = epochs_, old, new_base, snapshot, dir = dir_] {
+        if (auto f = File::open_read_only(snapshot); f) (void)f->fsync();
+        if (old->flush() && epochs->flush() && (!file_exists(dir) || fsync_dir(dir))) {
+          int64_t rp = rp_ptr->load();
+          while (rp < new_base && !rp_ptr->compare_exchange_weak(rp, new_base)) {
+          }
+        }
+      });
   return {};
 }
 
@@ -428,12 +461,23 @@ Result<void> PartitionLog::flush(int64_t up_to) {
   int64_t rp = recovery_point();
   if (up_to <= rp) return {};
   auto list = snapshot();
+  bool new_segments = false;
   for (size_t i = 0; i < list->size(); ++i) {
     const SegmentPtr& s = (*list)[i];
     int64_t seg_end = i + 1 < list->size() ? (*list)[i + 1]->base_offset() : INT64_MAX;
     if (seg_end <= rp || s->base_offset() >= up_to) continue;
     if (auto r = s->flush(); !r) return r;
+    new_segments = new_segments || s->base_offset() >= rp;
   }
+  // Kafka's LocalLog.flush: segments created since the recovery point need their directory
+  // entries synced too.
+  if (new_segments && !dir_sync_pending()) {
+    if (auto r = fsync_dir(dir_); !r) return r;
+  }
+  // The entries below the new recovery point must be on disk before it moves, and the
+  // directory entries of the files that hold them.
+  if (auto r = epochs_->flush(); !r) return r;
+  if (auto r = sync_dir(); !r) return r;
   while (rp < up_to && !recovery_point_->compare_exchange_weak(rp, up_to)) {
   }
   last_flush_ms_.store(clock_->now_ms());
@@ -478,7 +522,9 @@ Result<void> PartitionLog::truncate_to(int64_t offset) {
   // Kafka's truncateAndReload: snapshots past the new end go, the state is rebuilt.
   if (auto r = producers_.delete_snapshots_after(offset); !r) return r;
   if (auto r = rebuild_producer_state(); !r) return r;
-  return epochs_.truncate_from_end(offset);
+  epochs_->truncate_from_end(offset);
+  schedule_epoch_flush();
+  return {};
 }
 
 Result<void> PartitionLog::truncate_fully_and_start_at(int64_t offset) {
@@ -498,7 +544,42 @@ Result<void> PartitionLog::truncate_fully_and_start_at(int64_t offset) {
   if (auto r = producers_.delete_snapshots_after(-1); !r) return r;
   producers_.clear();
   producers_.update_map_end_offset(offset);
-  return epochs_.clear();
+  epochs_->clear();
+  schedule_epoch_flush();
+  return {};
+}
+
+Result<void> PartitionLog::write_topic_id(const Uuid& topic_id) {
+  dir_sync_pending_.store(true, std::memory_order_release);
+  return write_partition_metadata(dir_, topic_id, /*sync=*/false);
+}
+
+Result<void> PartitionLog::sync_dir() {
+  if (!dir_sync_pending()) return {};
+  std::lock_guard lock(dir_sync_mu_);
+  if (!dir_sync_pending()) return {};
+  if (!file_exists(dir_)) return {};  // deleted: nothing left to make durable
+  if (fs::path meta = dir_ / kPartitionMetadataFile; file_exists(meta)) {
+    auto f = File::open_read_only(meta);
+    if (!f) return f.error();
+    if (auto r = f->fsync(); !r) return r;
+  }
+  if (auto r = fsync_dir(dir_); !r) return r;
+  if (auto r = fsync_dir(dir_.parent_path()); !r) return r;
+  set_dir_synced();
+  return {};
+}
+
+void PartitionLog::schedule_epoch_flush() {
+  if (!epochs_->dirty()) return;
+  scheduler_->schedule(0, [epochs = epochs_, tp = tp_] {
+    if (auto r = epochs->flush(); !r) {
+      spdlog::warn(
+          "Could not write leader-epoch-checkpoint of {}-{}: {}; retried on the next "
+          "flush",
+          tp.topic, tp.partition, error_name(r.error()));
+    }
+  });
 }
 
 void PartitionLog::schedule_delete(std::vector<SegmentPtr> doomed) {
@@ -522,6 +603,8 @@ Result<void> PartitionLog::close() {
   auto list = snapshot();
   if (auto r = list->back()->close(); !r) return r;
   if (auto r = flush(); !r) return r;
+  if (auto r = epochs_->flush(); !r) return r;
+  if (auto r = sync_dir(); !r) return r;
   // Kafka's close: a producer snapshot at the log end, so the next start replays nothing.
   producers_.update_map_end_offset(log_end_offset());
   return producers_.take_snapshot(true);
@@ -530,6 +613,7 @@ Result<void> PartitionLog::close() {
 Result<void> PartitionLog::rebuild_producer_state() {
   auto loaded = producers_.load_latest_snapshot(clock_->now_ms());
   if (!loaded) return loaded.error();
+  if (!loaded->has_value()) producers_.assume_snapshot_at(log_start_offset());
   auto list = snapshot();
   const int64_t end = log_end_offset();
   int64_t start = std::max(loaded->value_or(0), list->front()->base_offset());

@@ -25,6 +25,7 @@
 #include "log/clock.h"
 #include "log/leader_epoch_cache.h"
 #include "log/log_config.h"
+#include "log/partition_metadata.h"
 #include "log/producer_state.h"
 #include "log/recovery.h"
 #include "log/scheduler.h"
@@ -50,9 +51,13 @@ struct AppendInfo {
   int64_t records = 0;
   int64_t bytes = 0;
   // The flush policy (flush.messages) demands an fsync up to last_offset + 1 before the append
-  // is acknowledged; set only by append_as_leader(..., defer_flush = true), whose caller then
-  // runs flush(last_offset + 1) off its event loop.
+  // is acknowledged; set only by append_as_leader with defer_flush, whose caller then runs
+  // flush(last_offset + 1) off its event loop.
   bool flush_needed = false;
+  // Set only by append_as_leader with may_block=false: the append needs file work (a segment
+  // roll, or growing the indexes of a segment loaded from disk) and nothing was appended; the
+  // caller appends again where blocking is allowed (the broker's blocking-work pool).
+  bool would_block = false;
 };
 
 // A record the produce validation rejected: Kafka's ProduceResponse.RecordError (the record's
@@ -60,6 +65,15 @@ struct AppendInfo {
 struct RecordRejection {
   int32_t batch_index = 0;
   std::string message;
+};
+
+struct LeaderAppendOptions {
+  // When the flush policy is reached, leave the fsync to the caller (AppendInfo.flush_needed).
+  bool defer_flush = false;
+  // false on an event loop: file creation, renames and fsyncs are refused (AppendInfo.would_block).
+  bool may_block = true;
+  // The records the validation rejected (first failing batch), when given.
+  std::vector<RecordRejection>* record_errors = nullptr;
 };
 
 struct LogReadResult {
@@ -109,10 +123,15 @@ class PartitionLog {
   int64_t size_in_bytes() const;
   int num_segments() const;
   std::vector<SegmentPtr> segments() const;
-  LeaderEpochCache& leader_epoch_cache() { return epochs_; }
+  // Changes to the cache are in memory; call schedule_epoch_flush() after one so the file
+  // follows soon (the recovery point never passes an entry that is not on disk: flush()).
+  LeaderEpochCache& leader_epoch_cache() { return *epochs_; }
+  // Writes the leader-epoch-checkpoint on the scheduler when it is behind (Kafka's
+  // scheduleOnce("leader-epoch-cache-flush-...")).
+  void schedule_epoch_flush();
   // OffsetsForLeaderEpoch: the end offset of `epoch` in this log ({-1, -1} when unknown).
   EpochEntry end_offset_for_epoch(int32_t epoch) const {
-    return epochs_.end_offset_for(epoch, log_end_offset());
+    return epochs_->end_offset_for(epoch, log_end_offset());
   }
   const LoadedLog& load_report() const { return load_report_; }
 
@@ -130,9 +149,9 @@ class PartitionLog {
   // rejected records of the first failing batch go to *record_errors when given.
   // When the flush policy is reached the append fsyncs before it returns, unless defer_flush:
   // then info.flush_needed tells the caller to flush (the broker does it on its blocking pool).
+  // Without may_block an append that would roll returns info.would_block, appending nothing.
   Result<AppendInfo> append_as_leader(std::span<uint8_t> batches, int32_t leader_epoch,
-                                      bool defer_flush = false,
-                                      std::vector<RecordRejection>* record_errors = nullptr);
+                                      const LeaderAppendOptions& options = {});
   // Replication: offsets and epochs come with the batches; they must increase and start at
   // or above the log end offset (OFFSET_OUT_OF_RANGE otherwise).
   Result<AppendInfo> append_as_follower(std::span<uint8_t> batches);
@@ -160,6 +179,20 @@ class PartitionLog {
                                 const std::vector<SegmentPtr>& old_segments);
   // Clean close: final time-index entries, trimmed indexes, fsync. No writes after.
   Result<void> close();
+
+  // A new partition directory (and its partition.metadata, segment files) is durable only once
+  // its entries are synced: creating many partitions leaves that to one background pass
+  // (LogManager) instead of fsyncs per file in the request. flush() and close() sync first, so
+  // no data becomes durable before the directory that holds it (as Kafka flushes
+  // partition.metadata before the first append).
+  bool dir_sync_pending() const { return dir_sync_pending_.load(std::memory_order_acquire); }
+  // Writes partition.metadata without fsync and marks the directory pending.
+  Result<void> write_topic_id(const Uuid& topic_id);
+  // fsyncs partition.metadata, the partition directory and the log dir that names it, when
+  // pending. A directory deleted meanwhile is skipped.
+  Result<void> sync_dir();
+  // A pass over many new partitions (LogManager) syncs their filesystem, then says so here.
+  void set_dir_synced() { dir_sync_pending_.store(false, std::memory_order_release); }
   bool closed() const { return closed_.load(); }
 
   // Idempotent-producer state, for tests and tools (not thread-safe against appends).
@@ -181,7 +214,10 @@ class PartitionLog {
   void publish(std::shared_ptr<const SegmentList> list);
   SegmentPtr active() const { return snapshot()->back(); }
   // Writer-locked helpers.
-  Result<void> maybe_roll(int64_t messages_size, int64_t max_timestamp, int64_t max_offset);
+  // Rolls when the append described needs it; with !may_block returns false instead of any
+  // file work (the roll, or the active segment's first-write index growth).
+  Result<bool> maybe_roll(int64_t messages_size, int64_t max_timestamp, int64_t max_offset,
+                          bool may_block);
   Result<void> roll_locked(int64_t new_base);
   Result<void> append_locked(std::span<uint8_t> batches, AppendInfo& info);
   void schedule_delete(std::vector<SegmentPtr> doomed);
@@ -198,7 +234,8 @@ class PartitionLog {
   const Clock* clock_;
   Scheduler* scheduler_;
   InlineScheduler inline_scheduler_;
-  LeaderEpochCache epochs_;
+  // Shared with background flushes, which may outlive this object.
+  std::shared_ptr<LeaderEpochCache> epochs_;
   LoadedLog load_report_;
 
   std::mutex writer_mu_;
@@ -212,6 +249,8 @@ class PartitionLog {
   std::shared_ptr<std::atomic<int64_t>> recovery_point_ = std::make_shared<std::atomic<int64_t>>(0);
   std::atomic<int64_t> last_flush_ms_{0};
   std::atomic<bool> closed_{false};
+  std::atomic<bool> dir_sync_pending_{false};
+  std::mutex dir_sync_mu_;
 };
 
 }  // namespace fjord::log

@@ -1,12 +1,21 @@
 #include "log/partition_metadata.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 
 namespace fjord::log {
 
-Result<void> write_partition_metadata(const fs::path& dir, const Uuid& topic_id) {
-  return write_file_atomically(dir / kPartitionMetadataFile,
-                               "version: 0\ntopic_id: " + uuid_to_base64(topic_id) + "\n");
+Result<void> write_partition_metadata(const fs::path& dir, const Uuid& topic_id, bool sync) {
+  const fs::path path = dir / kPartitionMetadataFile;
+  const std::string text = "version: 0\ntopic_id: " + uuid_to_base64(topic_id) + "\n";
+  if (sync) return write_file_atomically(path, text);
+  fs::path tmp = path;
+  tmp += ".tmp";
+  auto f = File::open(tmp, O_WRONLY | O_CREAT | O_TRUNC);
+  if (!f) return f.error();
+  if (auto r = f->pwrite_all(text.data(), text.size(), 0); !r) return r;
+  f->close();
+  return rename_file(tmp, path);
 }
 
 Result<Uuid> read_partition_metadata(const fs::path& dir) {

@@ -15,7 +15,9 @@ namespace fjord::log {
 
 inline constexpr std::string_view kPartitionMetadataFile = "partition.metadata";
 
-Result<void> write_partition_metadata(const fs::path& dir, const Uuid& topic_id);
+// sync=false writes the temp file and renames it without any fsync (never torn, not yet
+// durable): the caller syncs the file and its directory later (PartitionLog::sync_dir).
+Result<void> write_partition_metadata(const fs::path& dir, const Uuid& topic_id, bool sync = true);
 // nullopt-like: a zero Uuid when the file is absent; CORRUPT_MESSAGE when malformed.
 Result<Uuid> read_partition_metadata(const fs::path& dir);
 

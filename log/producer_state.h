@@ -134,6 +134,11 @@ class ProducerStateManager {
   // Loads the latest valid snapshot (corrupt ones are deleted, the next older tried); returns
   // its offset, or nullopt with empty state. The caller replays the log from there.
   Result<std::optional<int64_t>> load_latest_snapshot(int64_t now_ms);
+  // Without a snapshot on disk, Kafka counts the log start offset as snapshotted
+  // (lastSnapOffset = logStartOffset): a log with nothing past it takes no snapshot at close.
+  void assume_snapshot_at(int64_t offset) {
+    if (last_snapshot_offset_ < offset) last_snapshot_offset_ = offset;
+  }
 
   static Bytes encode_snapshot(const std::map<int64_t, ProducerStateEntry>& producers);
   // CORRUPT_MESSAGE on a bad version, size or CRC.

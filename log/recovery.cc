@@ -115,7 +115,7 @@ Result<SegmentRecovery> recover_segment(Segment& seg, int64_t expected_min_offse
     seg.index_batch(h, static_cast<int32_t>(pos), static_cast<int32_t>(total));
     // Legacy entries carry no leader epoch.
     if (epochs != nullptr && epoch >= 0 && epoch > epochs->latest_epoch().value_or(-1)) {
-      if (auto r = epochs->assign(epoch, first); !r) return r.error();
+      epochs->assign(epoch, first);
     }
     next_min = last + 1;
     pos += total;
@@ -253,7 +253,7 @@ Result<LoadedLog> load_partition_dir(const LoadParams& params, LeaderEpochCache&
     out.recovery_point = std::min(out.recovery_point, out.next_offset);
   }
   if (params.clean_shutdown) out.recovery_point = out.next_offset;
-  if (auto r = epochs.truncate_from_end(out.next_offset); !r) return r.error();
+  epochs.truncate_from_end(out.next_offset);
   return out;
 }
 

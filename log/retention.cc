@@ -93,7 +93,8 @@ Result<void> PartitionLog::remove_segments(const std::vector<SegmentPtr>& doomed
   if (new_start > log_start_offset()) {
     log_start_offset_.store(new_start, std::memory_order_release);
     if (high_watermark() < new_start) high_watermark_.store(new_start);
-    if (auto r = epochs_.truncate_from_start(new_start); !r) return r;
+    epochs_->truncate_from_start(new_start);
+    schedule_epoch_flush();
     // Kafka deletes the producer snapshots of deleted segments with them.
     if (auto r = producers_.delete_snapshots_before(new_start); !r) return r;
   }
@@ -106,7 +107,9 @@ Result<void> PartitionLog::maybe_increment_log_start_offset(int64_t new_start) {
   if (new_start > high_watermark()) return ErrorCode::kOffsetOutOfRange;
   if (new_start <= log_start_offset()) return {};
   log_start_offset_.store(new_start, std::memory_order_release);
-  return epochs_.truncate_from_start(new_start);
+  epochs_->truncate_from_start(new_start);
+  schedule_epoch_flush();
+  return {};
 }
 
 }  // namespace fjord::log

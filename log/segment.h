@@ -77,6 +77,8 @@ class Segment {
   // An active segment loaded from disk keeps its trimmed indexes until the first write:
   // start-up of many idle partitions then costs no index resize. Call before writing.
   Result<void> ensure_writable();
+  // False until ensure_writable() has grown the indexes (file work).
+  bool writable() const { return pending_index_bytes_ == 0; }
   Result<void> flush();
   // Removes every batch with offsets >= offset; returns the bytes removed.
   Result<int64_t> truncate_to(int64_t offset);

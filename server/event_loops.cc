@@ -1,5 +1,7 @@
 #include "server/event_loops.h"
 
+#include "log/file.h"
+
 namespace fjord {
 
 EventLoops::EventLoops(size_t count) {
@@ -15,7 +17,10 @@ EventLoops::~EventLoops() { stop(); }
 void EventLoops::start() {
   for (auto& loop : loops_) {
     guards_.emplace_back(loop->get_executor());
-    threads_.emplace_back([ctx = loop.get()] { ctx->run(); });
+    threads_.emplace_back([ctx = loop.get()] {
+      log::mark_event_loop_thread();
+      ctx->run();
+    });
   }
 }
 

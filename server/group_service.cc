@@ -5,6 +5,9 @@
 
 #include <asio/post.hpp>
 #include <chrono>
+#include <deque>
+#include <map>
+#include <mutex>
 
 #include "protocol/records/batch_iterator.h"
 #include "protocol/records/record_batch.h"
@@ -99,24 +102,32 @@ class GroupService::Topic : public coordinator::OffsetsTopic {
     return p && p->is_leader() ? p->leader_epoch() : -1;
   }
 
+  // Called on event loops: an append that needs a segment roll goes to the blocking-work pool
+  // (inline only when the pool's queue is full). Appends to a partition with pool work pending
+  // queue behind it, so a partition's appends keep their order.
   void append(int32_t partition, Bytes batch, std::function<void(ErrorCode)> done) override {
     PartitionPtr p = broker_.replicas().get(coordinator::kOffsetsTopic, partition);
     if (!p) {
       asio::post(io_, [done = std::move(done)] { done(ErrorCode::kNotLeaderOrFollower); });
       return;
     }
-    auto info = p->append_as_leader(std::span<uint8_t>(batch), required_acks_);
-    if (!info.ok()) {
-      asio::post(io_, [done = std::move(done), e = info.error()] { done(e); });
-      return;
+    std::unique_lock lock(mu_);
+    if (pending_[partition].empty()) {
+      lock.unlock();  // no lock across the append: appends to other partitions run meanwhile
+      auto info =
+          p->append_as_leader(std::span<uint8_t>(batch), required_acks_, {.may_block = false});
+      if (!info.ok() || !info->would_block) {
+        complete(std::move(p), info, std::move(done));
+        return;
+      }
+      lock.lock();
     }
-    if (required_acks_ == 1) {
-      asio::post(io_, [done = std::move(done)] { done(ErrorCode::kNone); });
-      return;
-    }
-    auto wait = std::make_shared<ReplicationWait>(io_, std::move(p), info->last_offset + 1,
-                                                  std::move(done));
-    wait->start(timeout_);
+    std::deque<Pending>& queue = pending_[partition];
+    queue.push_back({std::move(p), std::move(batch), std::move(done)});
+    if (queue.size() > 1) return;  // the drainer already running takes it
+    lock.unlock();
+    auto drain = [this, partition] { drain_pending(partition); };
+    if (!broker_.blocking().try_post(drain)) drain();
   }
 
   Result<coordinator::OffsetsRead> read(int32_t partition, int64_t offset,
@@ -206,6 +217,44 @@ class GroupService::Topic : public coordinator::OffsetsTopic {
   asio::io_context& io_;
   int16_t required_acks_;
   int32_t timeout_;
+  struct Pending {
+    PartitionPtr partition;
+    Bytes batch;
+    std::function<void(ErrorCode)> done;
+  };
+
+  // On the blocking-work pool: appends the partition's queued batches in order.
+  void drain_pending(int32_t partition) {
+    std::unique_lock lock(mu_);
+    std::deque<Pending>& queue = pending_[partition];
+    while (!queue.empty()) {
+      Pending& next = queue.front();
+      lock.unlock();
+      auto info = next.partition->append_as_leader(std::span<uint8_t>(next.batch), required_acks_);
+      complete(std::move(next.partition), info, std::move(next.done));
+      lock.lock();
+      queue.pop_front();
+    }
+  }
+
+  // After the append: acks=1 answers now, acks=-1 once the high watermark passes it.
+  void complete(PartitionPtr p, const Result<log::AppendInfo>& info,
+                std::function<void(ErrorCode)> done) {
+    if (!info.ok()) {
+      asio::post(io_, [done = std::move(done), e = info.error()] { done(e); });
+      return;
+    }
+    if (required_acks_ == 1) {
+      asio::post(io_, [done = std::move(done)] { done(ErrorCode::kNone); });
+      return;
+    }
+    auto wait = std::make_shared<ReplicationWait>(io_, std::move(p), info->last_offset + 1,
+                                                  std::move(done));
+    wait->start(timeout_);
+  }
+
+  std::mutex mu_;
+  std::map<int32_t, std::deque<Pending>> pending_;  // appends waiting for pool work (mu_)
 };
 
 GroupService::GroupService(Broker& broker) : broker_(broker) {

@@ -73,11 +73,8 @@ void Partition::make_leader(const LeaderAndIsrState& s, int64_t now_ms) {
       leader_epoch_start_offset_ = log_->log_end_offset();
       // Kafka's makeLeader: the epoch starts at the log end; followers' state resets, the ISR
       // members count as caught up now.
-      if (auto r = log_->leader_epoch_cache().assign(s.leader_epoch, leader_epoch_start_offset_);
-          !r) {
-        spdlog::error("{}-{}: cannot write leader-epoch-checkpoint for epoch {}", tp_.topic,
-                      tp_.partition, s.leader_epoch);
-      }
+      log_->leader_epoch_cache().assign(s.leader_epoch, leader_epoch_start_offset_);
+      log_->schedule_epoch_flush();
       followers_.clear();
       for (int32_t r : s.replicas) {
         if (r == local_id_) continue;
@@ -157,9 +154,8 @@ bool Partition::maybe_advance_hw_locked() {
   return true;
 }
 
-Result<log::AppendInfo> Partition::append_as_leader(
-    std::span<uint8_t> batches, int16_t acks, bool defer_flush,
-    std::vector<log::RecordRejection>* record_errors) {
+Result<log::AppendInfo> Partition::append_as_leader(std::span<uint8_t> batches, int16_t acks,
+                                                    const log::LeaderAppendOptions& options) {
   Result<log::AppendInfo> info = ErrorCode::kNone;
   {
     std::lock_guard lock(state_mu_);
@@ -169,8 +165,8 @@ Result<log::AppendInfo> Partition::append_as_leader(
     if (acks == -1 && static_cast<int32_t>(isr_.size()) < min_isr_.load()) {
       return ErrorCode::kNotEnoughReplicas;
     }
-    info = log_->append_as_leader(batches, leader_epoch_.load(), defer_flush, record_errors);
-    if (!info.ok()) return info;
+    info = log_->append_as_leader(batches, leader_epoch_.load(), options);
+    if (!info.ok() || info->would_block) return info;
     if (!info->flush_needed) local_limit_ = log_->log_end_offset();
     maybe_advance_hw_locked();
   }

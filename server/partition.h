@@ -92,9 +92,10 @@ class Partition : public std::enable_shared_from_this<Partition> {
   // on disk, as with Kafka.
   // Records rejected by the validation (log::PartitionLog::append_as_leader) go to
   // *record_errors.
-  Result<log::AppendInfo> append_as_leader(
-      std::span<uint8_t> batches, int16_t acks = 1, bool defer_flush = false,
-      std::vector<log::RecordRejection>* record_errors = nullptr);
+  // With options.may_block=false an append that needs file work returns info.would_block and
+  // appends nothing (log::PartitionLog::append_as_leader).
+  Result<log::AppendInfo> append_as_leader(std::span<uint8_t> batches, int16_t acks = 1,
+                                           const log::LeaderAppendOptions& options = {});
   // The deferred part of an append: fsync up to it, then advance the high watermark.
   Result<void> complete_flush(const log::AppendInfo& info);
   // acks=all completion: nullopt while the high watermark is below required_offset; then NONE,

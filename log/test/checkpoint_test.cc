@@ -36,10 +36,15 @@ TEST(CheckpointTest, MalformedFilesAreRejected) {
 TEST(CheckpointTest, LeaderEpochCacheFollowsKafka) {
   TempDir tmp;
   LeaderEpochCache c(tmp.path());
-  ASSERT_TRUE(c.assign(0, 0).ok());
-  ASSERT_TRUE(c.assign(0, 5).ok());  // same epoch, later offset: ignored
-  ASSERT_TRUE(c.assign(2, 10).ok());
-  ASSERT_TRUE(c.assign(4, 20).ok());
+  c.assign(0, 0);
+  c.assign(0, 5);  // same epoch, later offset: ignored
+  c.assign(2, 10);
+  c.assign(4, 20);
+  // Changes stay in memory until flush().
+  EXPECT_FALSE(file_exists(tmp.path() / kLeaderEpochCheckpoint));
+  EXPECT_TRUE(c.dirty());
+  ASSERT_TRUE(c.flush().ok());
+  EXPECT_FALSE(c.dirty());
   EXPECT_EQ(*read_small_file(tmp.path() / kLeaderEpochCheckpoint), "0\n3\n0 0\n2 10\n4 20\n");
   // OffsetsForLeaderEpoch (Kafka's endOffsetFor).
   EXPECT_EQ(c.end_offset_for(4, 30), (EpochEntry{4, 30}));
@@ -48,12 +53,13 @@ TEST(CheckpointTest, LeaderEpochCacheFollowsKafka) {
   EXPECT_EQ(c.end_offset_for(5, 30), (EpochEntry{-1, -1}));
   EXPECT_EQ(c.epoch_for_offset(15), 2);
   // A newer epoch starting at or below existing entries drops them.
-  ASSERT_TRUE(c.assign(5, 15).ok());
+  c.assign(5, 15);
   EXPECT_EQ(c.entries(), (std::vector<EpochEntry>{{0, 0}, {2, 10}, {5, 15}}));
-  ASSERT_TRUE(c.truncate_from_end(12).ok());
+  c.truncate_from_end(12);
   EXPECT_EQ(c.entries(), (std::vector<EpochEntry>{{0, 0}, {2, 10}}));
-  ASSERT_TRUE(c.truncate_from_start(11).ok());
+  c.truncate_from_start(11);
   EXPECT_EQ(c.entries(), (std::vector<EpochEntry>{{2, 11}}));
+  ASSERT_TRUE(c.flush().ok());
   LeaderEpochCache reloaded(tmp.path());
   ASSERT_TRUE(reloaded.load().ok());
   EXPECT_EQ(reloaded.entries(), c.entries());

@@ -40,6 +40,35 @@ void append_n(PartitionLog& log, int batches) {
   }
 }
 
+// Creating a partition does no fsync in the request: its directory, partition.metadata and the
+// log dir entry are synced by one background pass for all partitions created since the last,
+// or by the partition's first flush if that comes sooner.
+TEST(LogManagerTest, NewDirectoriesAreSyncedInOneBackgroundPass) {
+  Fixture f;
+  auto m = f.open();
+  Uuid id;
+  id.bytes[0] = 7;
+  std::vector<LogManager::LogPtr> logs;
+  for (int p = 0; p < 20; ++p) {
+    auto log = m->get_or_create({"many", p}, f.config.default_config, id);
+    ASSERT_TRUE(log.ok());
+    EXPECT_TRUE((*log)->dir_sync_pending());
+    EXPECT_EQ(*read_partition_metadata((*log)->dir()), id);  // written, renamed into place
+    logs.push_back(*log);
+  }
+  append_n(*logs[0], 2);
+  ASSERT_TRUE(logs[0]->flush().ok());
+  EXPECT_FALSE(logs[0]->dir_sync_pending());  // the flush synced the directory first
+  EXPECT_TRUE(logs[1]->dir_sync_pending());
+  EXPECT_GE(m->thread_scheduler().run_due(), 1);
+  for (const auto& log : logs) EXPECT_FALSE(log->dir_sync_pending());
+  // Asking again returns the same, synced log.
+  auto again = m->get_or_create({"many", 3}, f.config.default_config, id);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE((*again)->dir_sync_pending());
+  ASSERT_TRUE(m->shutdown().ok());
+}
+
 TEST(LogManagerTest, CreateSpreadsOverDirsAndReloadsCleanly) {
   Fixture f;
   {

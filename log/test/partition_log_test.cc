@@ -325,16 +325,47 @@ TEST(PartitionLogTest, DeferredFlushLeavesTheFsyncToTheCaller) {
   f.config.flush_messages = 4;
   auto log = f.open();
   Bytes b = make_simple_batch(0, 4, 10, kT0);
-  auto info = log->append_as_leader(b, 0, /*defer_flush=*/true);
+  auto info = log->append_as_leader(b, 0, {.defer_flush = true});
   ASSERT_TRUE(info.ok());
   EXPECT_TRUE(info->flush_needed);
   EXPECT_EQ(log->recovery_point(), 0);  // not flushed by the append
   ASSERT_TRUE(log->flush(info->last_offset + 1).ok());
   EXPECT_EQ(log->recovery_point(), 4);
   Bytes small = make_simple_batch(0, 1, 10, kT0);
-  info = log->append_as_leader(small, 0, /*defer_flush=*/true);
+  info = log->append_as_leader(small, 0, {.defer_flush = true});
   ASSERT_TRUE(info.ok());
   EXPECT_FALSE(info->flush_needed);  // 1 unflushed message < flush.messages
+}
+
+// An event loop appends with may_block=false: an append that needs a roll comes back
+// would_block with the batch untouched (a LogAppendTime topic would otherwise refuse the retry
+// as a producer-set LogAppendTime), and succeeds when retried where blocking is allowed.
+TEST(PartitionLogTest, AnAppendThatMustRollIsRefusedUntouchedWithoutMayBlock) {
+  Fixture f;
+  f.config.segment_bytes = 4096;
+  f.config.timestamp_type = TimestampType::kLogAppendTime;
+  auto log = f.open();
+  int would_block = 0;
+  for (int i = 0; i < 20; ++i) {
+    Bytes b = make_simple_batch(0, 2, 300, kT0);
+    const Bytes sent = b;
+    auto info = log->append_as_leader(b, 3, {.may_block = false});
+    ASSERT_TRUE(info.ok());
+    if (info->would_block) {
+      ++would_block;
+      EXPECT_EQ(b, sent);
+      EXPECT_EQ(info->first_offset, -1);
+      const int64_t end = log->log_end_offset();
+      const int segments = log->num_segments();
+      info = log->append_as_leader(b, 3);
+      ASSERT_TRUE(info.ok()) << error_name(info.error());
+      EXPECT_FALSE(info->would_block);
+      EXPECT_EQ(info->first_offset, end);
+      EXPECT_EQ(log->num_segments(), segments + 1);
+    }
+  }
+  EXPECT_GE(would_block, 3);
+  EXPECT_EQ(log->log_end_offset(), 40);
 }
 
 TEST(PartitionLogTest, FlushMsPolicy) {

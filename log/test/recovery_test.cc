@@ -223,6 +223,51 @@ TEST(RecoveryTest, UncleanStopWithoutDamageLosesNothing) {
   EXPECT_EQ(log->leader_epoch_cache().entries(), (std::vector<EpochEntry>{{1, 0}}));
 }
 
+// The leader-epoch checkpoint is not written on the append path: appends only change the cache
+// in memory. The file is written before the recovery point moves past an entry; entries above
+// the recovery point come back from the batches after a crash.
+TEST(RecoveryTest, LeaderEpochsSurviveACrashWithoutAnyBackgroundWrite) {
+  TempDir tmp;
+  ManualClock clock(kT0);
+  fs::path dir = tmp.path() / "t-0";
+  ThreadScheduler never_runs(clock, /*start_thread=*/false);  // background work is lost
+  int64_t rp = 0;
+  std::vector<EpochEntry> expected;
+  {
+    PartitionLogParams p;
+    p.dir = dir;
+    p.tp = {"t", 0};
+    p.config = crash_config();
+    p.clock = &clock;
+    p.scheduler = &never_runs;
+    auto log = PartitionLog::open(p);
+    ASSERT_TRUE(log.ok());
+    for (int i = 0; i < 60; ++i) {
+      Bytes b = make_batch(0, {{std::nullopt, std::string(400, 'x'), kT0 + i}}, 0);
+      const int32_t epoch = 1 + i / 15;
+      ASSERT_TRUE((*log)->append_as_leader(b, epoch).ok());
+      if (i == 0) {
+        EXPECT_FALSE(file_exists(dir / kLeaderEpochCheckpoint));  // no write on the append path
+      }
+      if (i == 35) {
+        ASSERT_TRUE((*log)->flush().ok());
+        rp = (*log)->recovery_point();
+        // Epochs 1-3 start below the recovery point: on disk now.
+        LeaderEpochCache on_disk(dir);
+        ASSERT_TRUE(on_disk.load().ok());
+        EXPECT_EQ(on_disk.entries(), (*log)->leader_epoch_cache().entries());
+      }
+    }
+    ASSERT_GE((*log)->num_segments(), 3);
+    expected = (*log)->leader_epoch_cache().entries();
+    ASSERT_EQ(expected.size(), 4u);
+    // Crash: no close(); the scheduled roll flushes and checkpoint writes never ran.
+  }
+  auto log = open_log(dir, crash_config(), clock, rp, false);
+  EXPECT_EQ(log->log_end_offset(), 60);
+  EXPECT_EQ(log->leader_epoch_cache().entries(), expected);
+}
+
 TEST(RecoveryTest, TruncationDeletesLaterSegmentsAndNamesOutcomes) {
   TempDir tmp;
   ManualClock clock(kT0);

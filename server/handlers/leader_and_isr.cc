@@ -9,7 +9,11 @@
 namespace fjord::handlers {
 
 asio::awaitable<Outcome> leader_and_isr(RequestContext& ctx, msg::LeaderAndIsrRequest& req) {
-  co_return ctx.respond(ctx.broker.replicas().become_leader_or_follower(req, ctx.version()));
+  // Logs are created, truncated or opened: file work, on the blocking-work pool.
+  const int16_t v = ctx.version();
+  auto resp = co_await ctx.broker.blocking().run(
+      [&] { return ctx.broker.replicas().become_leader_or_follower(req, v); });
+  co_return ctx.respond(resp);
 }
 
 }  // namespace fjord::handlers

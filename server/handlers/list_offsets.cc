@@ -7,9 +7,11 @@
 
 namespace fjord::handlers {
 
-asio::awaitable<Outcome> list_offsets(RequestContext& ctx, msg::ListOffsetsRequest& req) {
-  using Resp = msg::ListOffsetsResponse;
-  const int16_t v = ctx.version();
+namespace {
+
+using Resp = msg::ListOffsetsResponse;
+
+Resp answer(Broker& broker, const msg::ListOffsetsRequest& req, int16_t v) {
   Resp resp;
   for (const auto& t : req.topics) {
     Resp::ListOffsetsTopicResponse tr;
@@ -17,7 +19,7 @@ asio::awaitable<Outcome> list_offsets(RequestContext& ctx, msg::ListOffsetsReque
     for (const auto& p : t.partitions) {
       Resp::ListOffsetsPartitionResponse pr;
       pr.partition_index = p.partition_index;
-      PartitionPtr partition = ctx.broker.replicas().get(t.name, p.partition_index);
+      PartitionPtr partition = broker.replicas().get(t.name, p.partition_index);
       if (!partition) {
         pr.error_code = static_cast<int16_t>(ErrorCode::kUnknownTopicOrPartition);
         tr.partitions.push_back(std::move(pr));
@@ -58,6 +60,25 @@ asio::awaitable<Outcome> list_offsets(RequestContext& ctx, msg::ListOffsetsReque
     }
     resp.topics.push_back(std::move(tr));
   }
+  return resp;
+}
+
+}  // namespace
+
+asio::awaitable<Outcome> list_offsets(RequestContext& ctx, msg::ListOffsetsRequest& req) {
+  const int16_t v = ctx.version();
+  // A timestamp lookup reads the time index and batch headers from the segment files: on the
+  // blocking-work pool. Earliest and latest come from memory.
+  bool reads = false;
+  for (const auto& t : req.topics) {
+    for (const auto& p : t.partitions) {
+      reads = reads || (p.timestamp != log::kLatestTimestamp &&
+                        p.timestamp != log::kEarliestTimestamp &&
+                        p.timestamp != log::kEarliestLocalTimestamp);
+    }
+  }
+  if (!reads) co_return ctx.respond(answer(ctx.broker, req, v));
+  Resp resp = co_await ctx.broker.blocking().run([&] { return answer(ctx.broker, req, v); });
   co_return ctx.respond(resp);
 }
 

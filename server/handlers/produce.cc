@@ -29,7 +29,8 @@ struct PartitionOutcome {
   PartitionPtr flush;  // set when the flush policy demands an fsync before the answer
   std::vector<log::RecordRejection> record_errors;
   int64_t log_start_offset = -1;  // in a failed answer (Kafka: -1 for the known errors)
-  PartitionPtr appended;  // set on a successful append (acks=all waits on it)
+  PartitionPtr appended;          // set on a successful append (acks=all waits on it)
+  bool would_block = false;       // the append needs a segment roll: redone on the blocking pool
 };
 
 // Kafka's LogValidator.processRecordErrors: the exception message sent as error_message.
@@ -38,8 +39,7 @@ std::string record_errors_message(ErrorCode error,
   if (error == ErrorCode::kInvalidTimestamp) {
     return "One or more records have been rejected due to invalid timestamp";
   }
-  std::string m = "One or more records have been rejected due to " +
-                  std::to_string(errors.size()) +
+  std::string m = "One or more records have been rejected due to " + std::to_string(errors.size()) +
                   " record errors in total, and only showing the first three errors at most: [";
   for (size_t i = 0; i < errors.size() && i < 3; ++i) {
     if (i > 0) m += ", ";
@@ -65,9 +65,11 @@ bool answers_without_log_start(ErrorCode e) {
   }
 }
 
+// may_block=false on the event loop: an append that needs file work (a segment roll) appends
+// nothing and comes back with would_block, to be redone on the blocking-work pool.
 PartitionOutcome append_partition(Broker& broker, const std::string& topic,
                                   const msg::ProduceRequest::PartitionProduceData& data,
-                                  int16_t version, int16_t acks) {
+                                  int16_t version, int16_t acks, bool may_block) {
   PartitionOutcome out;
   PartitionPtr partition = broker.replicas().get(topic, data.index);
   if (!partition) {
@@ -95,8 +97,8 @@ PartitionOutcome append_partition(Broker& broker, const std::string& topic,
     DecompressionBuffer scratch;
     UpConversion options;
     options.assign_offsets_from = 0;
-    RecordError e = convert_legacy_to_batch(ByteView(bytes.data(), bytes.size()), converted,
-                                            scratch, options);
+    RecordError e =
+        convert_legacy_to_batch(ByteView(bytes.data(), bytes.size()), converted, scratch, options);
     if (e != RecordError::kNone) {
       out.error = to_error_code(e);
       out.message = std::string(record_error_name(e));
@@ -104,11 +106,17 @@ PartitionOutcome append_partition(Broker& broker, const std::string& topic,
     }
     bytes = std::span<uint8_t>(converted.data(), converted.size());
   }
-  Result<log::AppendInfo> info =
-      partition->append_as_leader(bytes, acks, /*defer_flush=*/true, &out.record_errors);
+  Result<log::AppendInfo> info = partition->append_as_leader(
+      bytes, acks,
+      {.defer_flush = true, .may_block = may_block, .record_errors = &out.record_errors});
+  if (info.ok() && info->would_block) {
+    out.would_block = true;
+    return out;
+  }
   if (!info.ok()) {
     out.error = info.error();
-    if (!out.record_errors.empty()) out.message = record_errors_message(out.error, out.record_errors);
+    if (!out.record_errors.empty())
+      out.message = record_errors_message(out.error, out.record_errors);
     if (!answers_without_log_start(out.error)) {
       out.log_start_offset = partition->log().log_start_offset();
     }
@@ -145,8 +153,8 @@ asio::awaitable<void> await_replication(std::vector<Waiting>& waiting, int32_t t
     bool pending = false;
     for (size_t i = 0; i < waiting.size(); ++i) {
       if (done[i] || waiting[i].response == nullptr) continue;
-      std::optional<ErrorCode> r = waiting[i].partition->check_replicated(
-          waiting[i].required_offset);
+      std::optional<ErrorCode> r =
+          waiting[i].partition->check_replicated(waiting[i].required_offset);
       if (r) {
         done[i] = true;
         if (*r != ErrorCode::kNone) {
@@ -187,9 +195,26 @@ asio::awaitable<Outcome> produce(RequestContext& ctx, msg::ProduceRequest& req) 
       if (!valid_acks) {
         o.error = ErrorCode::kInvalidRequiredAcks;
       } else {
-        o = append_partition(ctx.broker, topic.name, data, v, req.acks);
+        o = append_partition(ctx.broker, topic.name, data, v, req.acks, /*may_block=*/false);
       }
     }
+  }
+  // A segment roll creates files and writes a producer snapshot: those appends run on the
+  // blocking-work pool. Requests of one connection are handled in order, so its appends keep
+  // their order.
+  if (std::any_of(outcomes.begin(), outcomes.end(), [](const auto& o) { return o.would_block; })) {
+    co_await ctx.broker.blocking().run([&] {
+      size_t i = 0;
+      for (const auto& topic : req.topic_data) {
+        for (const auto& data : topic.partition_data) {
+          PartitionOutcome& o = outcomes[i++];
+          if (o.would_block) {
+            o = append_partition(ctx.broker, topic.name, data, v, req.acks, /*may_block=*/true);
+          }
+        }
+      }
+      return true;
+    });
   }
   // flush.messages reached: Kafka fsyncs before it acknowledges. The fsyncs run on the
   // blocking-work pool; this loop serves its other connections meanwhile.

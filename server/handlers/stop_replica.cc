@@ -8,7 +8,11 @@
 namespace fjord::handlers {
 
 asio::awaitable<Outcome> stop_replica(RequestContext& ctx, msg::StopReplicaRequest& req) {
-  co_return ctx.respond(ctx.broker.replicas().stop_replicas(req, ctx.version()));
+  // Deleting a log renames its directory and syncs the log dir: on the blocking-work pool.
+  const int16_t v = ctx.version();
+  auto resp = co_await ctx.broker.blocking().run(
+      [&] { return ctx.broker.replicas().stop_replicas(req, v); });
+  co_return ctx.respond(resp);
 }
 
 }  // namespace fjord::handlers

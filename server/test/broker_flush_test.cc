@@ -119,7 +119,7 @@ TEST_F(BrokerFlushTest, TheAnswerComesAfterTheFsync) {
 
 TEST_F(BrokerFlushTest, AFailedFsyncIsNotAcknowledged) {
   auto log = broker_->replicas().get("flushed", 0)->log_ptr();
-  // The first append also writes the leader-epoch checkpoint (with its own fsync).
+  // The first append's flush also syncs the leader-epoch checkpoint and the new directory.
   ASSERT_EQ(produce(1).error_code, 0);
   ASSERT_EQ(log->recovery_point(), 1);
   log::file_faults().fail_fsync_after = 0;  // the next fsync fails: the policy's flush
