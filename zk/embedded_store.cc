@@ -75,8 +75,8 @@ std::unique_ptr<EmbeddedStore> EmbeddedStore::open(const EmbeddedStoreOptions& o
     }
   }
   if (snap->cluster_id.empty()) {
-    snap->cluster_id = options.cluster_id.empty() ? uuid_to_base64(random_uuid())
-                                                  : options.cluster_id;
+    snap->cluster_id =
+        options.cluster_id.empty() ? uuid_to_base64(random_uuid()) : options.cluster_id;
   }
   store->snapshot_.store(std::move(snap));
   return store;
@@ -96,7 +96,8 @@ StoreStatus EmbeddedStore::publish(std::shared_ptr<MetadataSnapshot> next) {
 StoreStatus EmbeddedStore::check_assignment(const std::vector<std::vector<int32_t>>& assignment,
                                             int32_t expected_partitions) const {
   if (expected_partitions >= 0 && static_cast<int32_t>(assignment.size()) != expected_partitions) {
-    return {ErrorCode::kInvalidReplicaAssignment, "Inconsistent number of partitions in assignment."};
+    return {ErrorCode::kInvalidReplicaAssignment,
+            "Inconsistent number of partitions in assignment."};
   }
   return check_replica_assignment(
       assignment, [this](int32_t b) { return b == options_.broker_id; },
@@ -105,14 +106,49 @@ StoreStatus EmbeddedStore::check_assignment(const std::vector<std::vector<int32_
 
 StoreStatus EmbeddedStore::create_topic(const CreateTopicSpec& spec, bool validate_only,
                                         std::shared_ptr<const TopicMetadata>* created) {
+  std::vector<std::shared_ptr<const TopicMetadata>> out;
+  StoreStatus st = create_topics({spec}, validate_only, &out).front();
+  if (created) *created = out.front();
+  return st;
+}
+
+std::vector<StoreStatus> EmbeddedStore::create_topics(
+    const std::vector<CreateTopicSpec>& specs, bool validate_only,
+    std::vector<std::shared_ptr<const TopicMetadata>>* created) {
   std::lock_guard lock(mu_);
-  auto current = snapshot();
+  std::vector<StoreStatus> out(specs.size());
+  created->assign(specs.size(), nullptr);
+  auto next = std::make_shared<MetadataSnapshot>(*snapshot());
+  bool any = false;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    std::shared_ptr<TopicMetadata> topic;
+    out[i] = new_topic(specs[i], *next, &topic);
+    if (!out[i].ok()) continue;
+    (*created)[i] = topic;
+    if (validate_only) continue;
+    next->topics[specs[i].name] = std::move(topic);
+    any = true;
+  }
+  if (!any) return out;
+  if (StoreStatus st = publish(std::move(next)); !st.ok()) {
+    for (size_t i = 0; i < specs.size(); ++i) {
+      if (out[i].ok()) {
+        out[i] = st;
+        (*created)[i] = nullptr;
+      }
+    }
+  }
+  return out;
+}
+
+StoreStatus EmbeddedStore::new_topic(const CreateTopicSpec& spec, const MetadataSnapshot& current,
+                                     std::shared_ptr<TopicMetadata>* out) const {
   if (!valid_topic_name(spec.name)) {
     return {ErrorCode::kInvalidTopicException,
             "Topic name is invalid: '" + spec.name +
                 "' (legal characters are ASCII alphanumerics, '.', '_' and '-', at most 249)"};
   }
-  if (current->find(spec.name)) {
+  if (current.find(spec.name)) {
     return {ErrorCode::kTopicAlreadyExists, "Topic '" + spec.name + "' already exists."};
   }
   std::vector<std::vector<int32_t>> assignment = spec.assignment;
@@ -149,11 +185,8 @@ StoreStatus EmbeddedStore::create_topic(const CreateTopicSpec& spec, bool valida
   topic->topic_id = random_uuid();
   for (auto& replicas : assignment) topic->partitions.push_back({std::move(replicas)});
   topic->configs = spec.configs;
-  if (created) *created = topic;
-  if (validate_only) return {};
-  auto next = std::make_shared<MetadataSnapshot>(*current);
-  next->topics[spec.name] = std::move(topic);
-  return publish(std::move(next));
+  *out = std::move(topic);
+  return {};
 }
 
 StoreStatus EmbeddedStore::delete_topic(const std::string& name) {

@@ -12,11 +12,11 @@
 namespace fjord {
 
 struct EmbeddedStoreOptions {
-  std::string dir;                  // the first log dir
+  std::string dir;  // the first log dir
   int32_t broker_id = 0;
   int32_t default_num_partitions = 1;
   int16_t default_replication_factor = 1;
-  std::string cluster_id;           // from meta.properties; generated when empty
+  std::string cluster_id;  // from meta.properties; generated when empty
 };
 
 class EmbeddedStore : public MetadataStore {
@@ -32,6 +32,10 @@ class EmbeddedStore : public MetadataStore {
   }
   StoreStatus create_topic(const CreateTopicSpec& spec, bool validate_only,
                            std::shared_ptr<const TopicMetadata>* created) override;
+  // One file write and one publish for all the topics created.
+  std::vector<StoreStatus> create_topics(
+      const std::vector<CreateTopicSpec>& specs, bool validate_only,
+      std::vector<std::shared_ptr<const TopicMetadata>>* created) override;
   StoreStatus delete_topic(const std::string& name) override;
   StoreStatus create_partitions(const std::string& name, int32_t new_count,
                                 const std::vector<std::vector<int32_t>>& assignment,
@@ -44,6 +48,9 @@ class EmbeddedStore : public MetadataStore {
   explicit EmbeddedStore(EmbeddedStoreOptions options) : options_(std::move(options)) {}
   // Persists next and publishes it; called with mu_ held.
   StoreStatus publish(std::shared_ptr<MetadataSnapshot> next);
+  // Checks spec against `current` and builds the topic; called with mu_ held.
+  StoreStatus new_topic(const CreateTopicSpec& spec, const MetadataSnapshot& current,
+                        std::shared_ptr<TopicMetadata>* topic) const;
   StoreStatus check_assignment(const std::vector<std::vector<int32_t>>& assignment,
                                int32_t expected_partitions) const;
 

@@ -19,8 +19,8 @@ namespace fjord {
 
 struct CreateTopicSpec {
   std::string name;
-  int32_t num_partitions = -1;       // -1: num.partitions
-  int16_t replication_factor = -1;   // -1: default.replication.factor
+  int32_t num_partitions = -1;                   // -1: num.partitions
+  int16_t replication_factor = -1;               // -1: default.replication.factor
   std::vector<std::vector<int32_t>> assignment;  // explicit replicas per partition, or empty
   std::map<std::string, std::string> configs;
 };
@@ -69,6 +69,18 @@ class MetadataStore {
   // Validates and (unless validate_only) creates. On success *created holds the new topic.
   virtual StoreStatus create_topic(const CreateTopicSpec& spec, bool validate_only,
                                    std::shared_ptr<const TopicMetadata>* created) = 0;
+  // Several topics of one request: one status (and one created topic) per spec, in order.
+  // A store may publish them as one change (the embedded store writes its file once).
+  virtual std::vector<StoreStatus> create_topics(
+      const std::vector<CreateTopicSpec>& specs, bool validate_only,
+      std::vector<std::shared_ptr<const TopicMetadata>>* created) {
+    std::vector<StoreStatus> out;
+    created->assign(specs.size(), nullptr);
+    for (size_t i = 0; i < specs.size(); ++i) {
+      out.push_back(create_topic(specs[i], validate_only, &(*created)[i]));
+    }
+    return out;
+  }
   virtual StoreStatus delete_topic(const std::string& name) = 0;
   // Grows the topic to new_count partitions (never shrinks: INVALID_PARTITIONS).
   virtual StoreStatus create_partitions(const std::string& name, int32_t new_count,

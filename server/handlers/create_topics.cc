@@ -4,8 +4,8 @@
 #include <set>
 
 #include "server/broker.h"
-#include "server/handlers/handlers.h"
 #include "server/config_entries.h"
+#include "server/handlers/handlers.h"
 
 namespace fjord::handlers {
 
@@ -14,6 +14,8 @@ asio::awaitable<Outcome> create_topics(RequestContext& ctx, msg::CreateTopicsReq
   msg::CreateTopicsResponse resp;
   std::map<std::string, int> seen;
   for (const auto& t : req.topics) ++seen[t.name];
+  std::vector<CreateTopicSpec> specs;  // the topics that passed the request checks
+  std::vector<size_t> pending;         // their places in resp.topics
 
   for (const auto& t : req.topics) {
     msg::CreateTopicsResponse::CreatableTopicResult result;
@@ -25,10 +27,9 @@ asio::awaitable<Outcome> create_topics(RequestContext& ctx, msg::CreateTopicsReq
     };
     if (seen[t.name] > 1) {
       // Kafka answers every duplicated entry with INVALID_REQUEST.
-      fail(ErrorCode::kInvalidRequest, "Create topics request from client `" +
-                                           std::string(ctx.client_id()) +
-                                           "` contains multiple entries for the following topics: " +
-                                           t.name);
+      fail(ErrorCode::kInvalidRequest,
+           "Create topics request from client `" + std::string(ctx.client_id()) +
+               "` contains multiple entries for the following topics: " + t.name);
       resp.topics.push_back(std::move(result));
       continue;
     }
@@ -66,12 +67,27 @@ asio::awaitable<Outcome> create_topics(RequestContext& ctx, msg::CreateTopicsReq
       resp.topics.push_back(std::move(result));
       continue;
     }
-    std::shared_ptr<const TopicMetadata> created;
-    // The metadata store writes its file (or ZooKeeper) and the logs are created: off the loop.
-    StoreStatus st = co_await ctx.broker.blocking().run(
-        [&] { return ctx.broker.create_topic(spec, req.validate_only, &created); });
+    pending.push_back(resp.topics.size());
+    specs.push_back(std::move(spec));
+    resp.topics.push_back(std::move(result));
+  }
+  // The metadata store writes its file once for the whole request (or ZooKeeper), and the logs
+  // are created: off the loop.
+  std::vector<std::shared_ptr<const TopicMetadata>> created_topics;
+  std::vector<StoreStatus> statuses;
+  if (!specs.empty()) {
+    statuses = co_await ctx.broker.blocking().run([&] {
+      return ctx.broker.metadata().create_topics(specs, req.validate_only, &created_topics);
+    });
+  }
+  for (size_t i = 0; i < pending.size(); ++i) {
+    msg::CreateTopicsResponse::CreatableTopicResult& result = resp.topics[pending[i]];
+    const StoreStatus& st = statuses[i];
+    const std::shared_ptr<const TopicMetadata>& created = created_topics[i];
     if (!st.ok()) {
-      fail(st.code, st.message);
+      result.error_code = static_cast<int16_t>(st.code);
+      result.error_message = st.message;
+      result.configs = std::nullopt;
     } else {
       result.topic_id = req.validate_only ? Uuid{} : created->topic_id;
       result.num_partitions = static_cast<int32_t>(created->partitions.size());
@@ -85,8 +101,9 @@ asio::awaitable<Outcome> create_topics(RequestContext& ctx, msg::CreateTopicsReq
         result.configs->push_back(std::move(c));
       }
     }
-    if (v < 1) result.error_message = std::nullopt;
-    resp.topics.push_back(std::move(result));
+  }
+  if (v < 1) {
+    for (auto& result : resp.topics) result.error_message = std::nullopt;
   }
   co_return ctx.respond(resp);
 }
