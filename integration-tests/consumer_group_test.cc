@@ -13,6 +13,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -72,11 +73,19 @@ class Member {
   }
   size_t count() { return count_.load(); }
 
+  // Stops polling: no more messages and no rebalance callbacks (they run inside poll), so the
+  // member stays in its generation while it commits.
+  void stop_polling() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  // Synchronous commit of what it consumed.
+  rd_kafka_resp_err_t commit() { return rd_kafka_commit(rk_, nullptr, 0); }
+
   // Commits what it consumed, then leaves the group (consumer close).
   void close() {
     if (rk_ == nullptr) return;
-    stop_ = true;
-    thread_.join();
+    stop_polling();
     rd_kafka_commit(rk_, nullptr, 0);
     rd_kafka_consumer_close(rk_);
     rd_kafka_destroy(rk_);
@@ -85,8 +94,7 @@ class Member {
   // Vanishes as a crashed process would: no commit, no LeaveGroup.
   void kill() {
     if (rk_ == nullptr) return;
-    stop_ = true;
-    thread_.join();
+    stop_polling();
     rd_kafka_destroy_flags(rk_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     rk_ = nullptr;
   }
@@ -108,7 +116,9 @@ class Member {
   static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                            rd_kafka_topic_partition_list_t* parts, void* opaque) {
     auto* self = static_cast<Member*>(opaque);
-    const bool cooperative = std::string(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE";
+    // NULL once the consumer is closing (librdkafka's rd_kafka_rebalance_protocol).
+    const char* protocol = rd_kafka_rebalance_protocol(rk);
+    const bool cooperative = protocol != nullptr && std::string_view(protocol) == "COOPERATIVE";
     std::lock_guard lock(self->mu_);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
       if (cooperative) {
@@ -142,12 +152,17 @@ class Member {
   std::atomic<size_t> count_{0};
 };
 
-// True when the members' assignments are disjoint and cover every partition.
+// True when the members' assignments are disjoint, cover every partition, and every member
+// holds at least one. (Debian's librdkafka 2.0.2 asserts when a cooperative-sticky consumer is
+// destroyed before its first assignment, librdkafka issue 4312, fixed in 2.3.0: the test only
+// destroys members that have one.)
 bool covers_all(std::vector<std::unique_ptr<Member>>& members) {
   std::multiset<int32_t> all;
   for (auto& m : members) {
     if (!m) continue;
-    for (int32_t p : m->assignment()) all.insert(p);
+    const std::set<int32_t> mine = m->assignment();
+    if (mine.empty()) return false;
+    all.insert(mine.begin(), mine.end());
   }
   std::set<int32_t> distinct(all.begin(), all.end());
   return all.size() == static_cast<size_t>(kPartitions) &&
@@ -197,9 +212,14 @@ TEST_P(ConsumerGroup, MembersShareTopicExactlyOnceAndSurviveAKilledMember) {
     return n;
   };
   ASSERT_TRUE(wait_for([&] { return total() >= kMessages; }, 120s)) << total();
+  // Every member commits while the group is stable, before any of them leaves: a commit sent
+  // while a departure's rebalance runs may be refused (REBALANCE_IN_PROGRESS) and its partitions
+  // then re-read by the next members.
+  for (auto& m : members) m->stop_polling();
+  for (auto& m : members) ASSERT_EQ(m->commit(), RD_KAFKA_RESP_ERR_NO_ERROR);
   std::map<std::pair<int32_t, int64_t>, int> seen;
   for (auto& m : members) {
-    m->close();  // commits, then leaves
+    m->close();  // leaves the group
     for (auto& pm : m->take_messages()) ++seen[pm];
   }
   members.clear();
