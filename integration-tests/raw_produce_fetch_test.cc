@@ -61,6 +61,7 @@ class RawProduceFetch : public ::testing::Test {
     create_topic(broker_->bootstrap(), "old-fetch", 1);
     create_topic(broker_->bootstrap(), "delete-records", 1);
     create_topic(broker_->bootstrap(), "isolation", 1);
+    create_topic(broker_->bootstrap(), "bad-records", 1);
     create_topic(broker_->bootstrap(), "compacted", 1, {{"cleanup.policy", "compact"}});
     create_topic(broker_->bootstrap(), "bounded-ts", 1,
                  {{"message.timestamp.before.max.ms", "3600000"},
@@ -98,11 +99,16 @@ class RawProduceFetch : public ::testing::Test {
 
   static std::optional<msg::ProduceResponse::PartitionProduceResponse> produce(
       const std::string& topic, const Bytes& batch, int16_t version = 9) {
+    return produce_records(topic, RecordsRef::of(batch), version);
+  }
+
+  static std::optional<msg::ProduceResponse::PartitionProduceResponse> produce_records(
+      const std::string& topic, RecordsRef records, int16_t version) {
     msg::ProduceRequest req;
     req.acks = 1;
     req.timeout_ms = 10'000;
     req.topic_data.push_back({.name = topic, .partition_data = {{.index = 0}}});
-    req.topic_data[0].partition_data[0].records = RecordsRef::of(batch);
+    req.topic_data[0].partition_data[0].records = records;
     auto resp = roundtrip<msg::ProduceResponse>(req, version);
     if (!resp || resp->responses.size() != 1 ||
         resp->responses[0].partition_responses.size() != 1) {
@@ -319,6 +325,61 @@ TEST_F(RawProduceFetch, ProducersMayNotSendLogAppendTime) {
       ", key=3 bytes, value=5 bytes). Producer should not set timestamp type to LogAppendTime.";
   ASSERT_GE(m.size(), tail.size());
   EXPECT_EQ(m.substr(m.size() - tail.size()), tail);
+}
+
+// Kafka's ProduceRequest.validateRecords (v3+): a records field holding no complete batch, or
+// more than one, is INVALID_RECORD, and a batch length below the smallest record overhead
+// CORRUPT_MESSAGE. Bytes after the last complete batch are dropped and the batch appended (the
+// log's batch iterator stops there); before v3, no complete batch appends nothing, no error.
+TEST_F(RawProduceFetch, RecordsWithoutExactlyOneBatchAreInvalid) {
+  const int64_t ts = now_ms();
+  const Bytes one = batch_of({{std::nullopt, "x", ts}});
+  Bytes two = one;
+  two.insert(two.end(), one.begin(), one.end());
+  const Bytes truncated(one.begin(), one.end() - 1);
+  const Bytes tiny = {0, 0, 0, 0, 0};
+  Bytes trailing = one;
+  trailing.insert(trailing.end(), tiny.begin(), tiny.end());
+  Bytes small_size = one;
+  small_size[8] = 0;  // batch length 10: below the smallest record overhead
+  small_size[9] = 0;
+  small_size[10] = 0;
+  small_size[11] = 10;
+  const Bytes empty;
+  constexpr int16_t kInvalid = static_cast<int16_t>(ErrorCode::kInvalidRecord);
+  constexpr int16_t kCorrupt = static_cast<int16_t>(ErrorCode::kCorruptMessage);
+  struct Case {
+    const char* what;
+    const Bytes& records;
+    int16_t version;
+    int16_t error;
+    int64_t base_offset;
+  };
+  // The partition is empty at the start: the two accepted batches land at offsets 0 and 1.
+  const std::vector<Case> cases = {
+      {"empty v9", empty, 9, kInvalid, -1},
+      {"5 bytes v9", tiny, 9, kInvalid, -1},
+      {"truncated batch v9", truncated, 9, kInvalid, -1},
+      {"two batches v9", two, 9, kInvalid, -1},
+      {"trailing bytes v9", trailing, 9, 0, 0},
+      {"batch length 10 v9", small_size, 9, kCorrupt, -1},
+      {"two batches v3", two, 3, kInvalid, -1},
+      {"empty v2", empty, 2, 0, -1},
+      {"5 bytes v2", tiny, 2, 0, -1},
+      {"truncated batch v2", truncated, 2, 0, -1},
+      {"trailing bytes v2", trailing, 2, 0, 1},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    auto r = produce_records("bad-records", RecordsRef::of(c.records), c.version);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->error_code, c.error);
+    EXPECT_EQ(r->base_offset, c.base_offset);
+  }
+  // Only the two accepted batches are in the log.
+  auto fetched = fetch("bad-records", 0, 12);
+  ASSERT_TRUE(fetched && fetched->partition);
+  EXPECT_EQ(fetched->partition->high_watermark, 2);
 }
 
 // Without transactions: read_uncommitted answers aborted_transactions null, read_committed an

@@ -13,6 +13,7 @@
 #include <asio/use_awaitable.hpp>
 
 #include "protocol/records/batch_header.h"
+#include "protocol/records/compression.h"
 #include "protocol/records/conversion.h"
 #include "server/broker.h"
 #include "server/handlers/handlers.h"
@@ -65,6 +66,68 @@ bool answers_without_log_start(ErrorCode e) {
   }
 }
 
+// The size of the batch (or legacy message set entry) at pos in records, 0 when the bytes there
+// do not hold a complete one; a length below the smallest record overhead is CORRUPT_MESSAGE,
+// as in Kafka's ByteBufferLogInputStream.
+size_t complete_batch_size(ByteView records, size_t pos, ErrorCode* error, std::string* message) {
+  constexpr size_t kLogOverhead = 12;         // base offset + batch length
+  constexpr int32_t kMinRecordOverhead = 14;  // LegacyRecord.RECORD_OVERHEAD_V0
+  constexpr size_t kHeaderUpToMagic = 17;
+  const size_t remaining = records.size() - pos;
+  if (remaining < kLogOverhead) return 0;
+  const int32_t length = batch_header::load_be<int32_t>(records.data() + pos + 8);
+  if (length < kMinRecordOverhead) {
+    *error = ErrorCode::kCorruptMessage;
+    *message = "Record size " + std::to_string(length) +
+               " is less than the minimum record overhead (14)";
+    return 0;
+  }
+  if (remaining < kHeaderUpToMagic || remaining < kLogOverhead + static_cast<size_t>(length)) {
+    return 0;
+  }
+  return kLogOverhead + static_cast<size_t>(length);
+}
+
+// Kafka's ProduceRequest.validateRecords, for v3+: the records field holds exactly one
+// complete magic-2 batch (INVALID_RECORD otherwise), and no zstd before v7
+// (UNSUPPORTED_COMPRESSION_TYPE). Bytes after the one batch that do not form a batch pass
+// here, as in Kafka.
+ErrorCode validate_v3_records(ByteView records, int16_t version, std::string* message) {
+  const std::string prefix = "Produce requests with version " + std::to_string(version);
+  ErrorCode error = ErrorCode::kNone;
+  const size_t first = complete_batch_size(records, 0, &error, message);
+  if (error != ErrorCode::kNone) return error;
+  if (first == 0) {
+    *message = prefix + " must have at least one record batch per partition";
+    return ErrorCode::kInvalidRecord;
+  }
+  if (records[batch_header::kMagic] != 2) {
+    *message = prefix + " are only allowed to contain record batches with magic version 2";
+    return ErrorCode::kInvalidRecord;
+  }
+  const auto compression = static_cast<Compression>(batch_header::attributes(records.data()) &
+                                                    batch_header::kCompressionMask);
+  if (version < 7 && compression == Compression::kZstd) {
+    *message = prefix + " are not allowed to use ZStandard compression";
+    return ErrorCode::kUnsupportedCompressionType;
+  }
+  const size_t second = complete_batch_size(records, first, &error, message);
+  if (error != ErrorCode::kNone) return error;
+  if (second != 0) {
+    *message = prefix + " are only allowed to contain exactly one record batch per partition";
+    return ErrorCode::kInvalidRecord;
+  }
+  return ErrorCode::kNone;
+}
+
+// The bytes of records that form complete batches, from the start: Kafka's log append reads
+// batches up to the first incomplete one and drops the rest (UnifiedLog.trimInvalidBytes).
+size_t complete_batches_prefix(ByteView records, ErrorCode* error, std::string* message) {
+  size_t pos = 0;
+  while (size_t n = complete_batch_size(records, pos, error, message)) pos += n;
+  return pos;
+}
+
 // may_block=false on the event loop: an append that needs file work (a segment roll) appends
 // nothing and comes back with would_block, to be redone on the blocking-work pool.
 PartitionOutcome append_partition(Broker& broker, const std::string& topic,
@@ -77,23 +140,27 @@ PartitionOutcome append_partition(Broker& broker, const std::string& topic,
     return out;
   }
   const RecordsRef& records = data.records;
-  if (records.is_null || records.bytes.size() <= batch_header::kMagic) {
+  if (records.is_null) {  // Kafka fails the whole request on it (no answer); we answer
     out.error = ErrorCode::kCorruptMessage;
-    out.message = "Produce request carries no complete record batch";
+    out.message = "Produce request carries no records";
+    return out;
+  }
+  if (version >= 3) {
+    out.error = validate_v3_records(records.bytes, version, &out.message);
+    if (out.error != ErrorCode::kNone) return out;
+  }
+  const size_t valid = complete_batches_prefix(records.bytes, &out.error, &out.message);
+  if (out.error != ErrorCode::kNone) return out;
+  if (valid == 0) {  // v0-v2 with no complete batch: nothing appended, no error (as Kafka)
+    out.info.log_start_offset = partition->log().log_start_offset();
     return out;
   }
   // The request frame is owned by the dispatcher for the whole handling and is ours to
   // modify: offsets and the leader epoch are assigned in place, without a copy.
-  std::span<uint8_t> bytes(const_cast<uint8_t*>(records.bytes.data()), records.bytes.size());
+  std::span<uint8_t> bytes(const_cast<uint8_t*>(records.bytes.data()), valid);
   const int8_t magic = static_cast<int8_t>(bytes[batch_header::kMagic]);
   Bytes converted;
-  if (magic < 2) {
-    if (version >= 3) {
-      out.error = ErrorCode::kInvalidRecord;
-      out.message = "Produce requests with version " + std::to_string(version) +
-                    " are only allowed to contain record batches with magic version 2";
-      return out;
-    }
+  if (magic < 2) {  // v0-v2 only: validate_v3_records refused it for v3+
     DecompressionBuffer scratch;
     UpConversion options;
     options.assign_offsets_from = 0;
