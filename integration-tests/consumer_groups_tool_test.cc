@@ -4,13 +4,18 @@
 // offsets.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "integration-tests/harness/broker.h"
 #include "integration-tests/harness/gtest_skip.h"
 #include "integration-tests/harness/java_tool.h"
+#include "integration-tests/harness/process.h"
 #include "integration-tests/harness/rdkafka_client.h"
+#include "integration-tests/harness/temp_dir.h"
+#include "integration-tests/harness/wait.h"
 
 namespace fjord::itest {
 namespace {
@@ -19,6 +24,26 @@ constexpr const char* kGroups = "org.apache.kafka.tools.consumer.group.ConsumerG
 constexpr const char* kConsole = "org.apache.kafka.tools.consumer.ConsoleConsumer";
 
 class ConsumerGroupsTool : public ::testing::TestWithParam<const char*> {};
+
+// kafka-consumer-groups --describe --members: CONSUMER-ID -> #PARTITIONS for `group`.
+std::map<std::string, int> members(const std::string& out, const std::string& group) {
+  std::map<std::string, int> result;
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::vector<std::string> w;
+    for (std::string x; f >> x;) w.push_back(x);
+    // GROUP CONSUMER-ID HOST CLIENT-ID #PARTITIONS
+    if (w.size() >= 5 && w[0] == group) {
+      try {
+        result[w[1]] = std::stoi(w[4]);
+      } catch (const std::exception&) {
+      }
+    }
+  }
+  return result;
+}
 
 TEST_P(ConsumerGroupsTool, ConsoleConsumerGroupThenListDescribeResetDelete) {
   auto broker = make_broker();
@@ -55,6 +80,33 @@ TEST_P(ConsumerGroupsTool, ConsoleConsumerGroupThenListDescribeResetDelete) {
   EXPECT_NE(describe.out.find("tool-topic      0          10              10              0"),
             std::string::npos)
       << describe.out;
+
+  // A running member: --describe --members shows it holding the partition; once it exits
+  // (leaving the group) the group has no active member and its offsets may be reset.
+  TempDir dir("groups-tool");
+  Process member = Process::spawn(
+      {.argv = kafka.command(kConsole, {"--bootstrap-server", bs, "--topic", "tool-topic",
+                                        "--group", "tool-group"}),
+       .log_file = dir / "member.log"});
+  std::string last;
+  ASSERT_TRUE(wait_for(
+      [&] {
+        auto r = groups({"--describe", "--group", "tool-group", "--members"});
+        last = r.out + r.err;
+        auto m = members(r.out, "tool-group");
+        return m.size() == 1 && m.begin()->second == 1;
+      },
+      120s, 1s))
+      << last;
+  member.stop();
+  ASSERT_TRUE(wait_for(
+      [&] {
+        auto r = groups({"--describe", "--group", "tool-group", "--members"});
+        last = r.out + r.err;
+        return r.ok() && last.find("has no active members") != std::string::npos;
+      },
+      60s, 1s))
+      << last;
 
   auto reset = groups({"--reset-offsets", "--group", "tool-group", "--topic", "tool-topic",
                        "--to-earliest", "--execute"});
