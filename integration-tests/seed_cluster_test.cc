@@ -1,9 +1,10 @@
 // The seed document's cluster parts, on a real ZooKeeper and three brokers of the target
 // (FJORD_TEST_TARGET) in ZooKeeper mode, with the seed's own commands:
 //  - 二.4: kafka-topics --zookeeper --create --replication-factor 2 --partitions 3 --topic test,
-//    --list, --describe (Kafka 2.8 tools), console producer --broker-list to the three brokers,
-//    and the Kafka 0.9.0.1 console consumer --zookeeper --from-beginning, whose group lives in
-//    ZooKeeper under /consumers (its offsets read back with zookeeper-shell `get`).
+//    --list, --describe (Kafka 2.8 tools), console producers --broker-list (2.8, and the seed's
+//    own 0.9.0.1) to the three brokers, and the Kafka 0.9.0.1 console consumer --zookeeper
+//    --from-beginning, whose group lives in ZooKeeper under /consumers (its offsets read back
+//    with zookeeper-shell `get`).
 //  - 三: the Flume agent with the seed's fk.conf (brokerList of three brokers) into testflume,
 //    created with --zookeeper, replication factor 2.
 //  - 四: acks=-1 with min.insync.replicas=2: killing a partition's leader in the middle of a
@@ -137,11 +138,24 @@ TEST_F(SeedCluster, ConsoleSessionWithZooKeeperTools) {
               {"--broker-list", cluster_->bootstrap(), "--topic", "test"},
               {.stdin_data = input, .timeout = 60s});
   ASSERT_TRUE(produced.ok()) << produced.describe();
+  // ... and the seed's own 0.9 producer (Produce v1, magic 0 messages), --broker-list too.
+  const std::vector<std::string> typed09 = {"from kafka 0.9", "second 0.9 line"};
+  std::string input09;
+  for (const std::string& line : typed09) input09 += line + "\n";
+  CommandResult produced09 =
+      wrapper("0.9", "kafka-console-producer.sh",
+              {"--broker-list", cluster_->bootstrap(), "--topic", "test"},
+              {.stdin_data = input09, .timeout = 60s});
+  ASSERT_TRUE(produced09.ok()) << produced09.describe();
+  // A failed send shows only in what the 0.9 producer logs to stderr.
+  EXPECT_EQ(produced09.err.find("ERROR"), std::string::npos) << produced09.describe();
 
   // 5: the old consumer, --zookeeper, --from-beginning.
-  CommandResult consumed = old_consumer("test", "seed-group", typed.size());
+  std::vector<std::string> want = typed;
+  want.insert(want.end(), typed09.begin(), typed09.end());
+  CommandResult consumed = old_consumer("test", "seed-group", want.size());
   ASSERT_TRUE(consumed.ok()) << consumed.describe();
-  std::vector<std::string> got = lines_of(consumed.out), want = typed;
+  std::vector<std::string> got = lines_of(consumed.out);
   std::sort(got.begin(), got.end());
   std::sort(want.begin(), want.end());
   EXPECT_EQ(got, want) << consumed.describe();
@@ -158,7 +172,7 @@ TEST_F(SeedCluster, ConsoleSessionWithZooKeeperTools) {
     ASSERT_FALSE(lines.empty()) << got_offset.describe();
     sum += std::stoll(lines.back());
   }
-  EXPECT_EQ(sum, static_cast<int64_t>(typed.size()));
+  EXPECT_EQ(sum, static_cast<int64_t>(want.size()));
 }
 
 TEST_F(SeedCluster, FlumeAgentIntoThreeBrokers) {
