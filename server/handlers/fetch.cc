@@ -22,6 +22,7 @@
 #include "server/broker.h"
 #include "server/fetch_session.h"
 #include "server/handlers/handlers.h"
+#include "server/handlers/live_brokers.h"
 
 namespace fjord::handlers {
 namespace {
@@ -215,7 +216,7 @@ asio::awaitable<Outcome> fetch(RequestContext& ctx, msg::FetchRequest& req) {
     } else {
       w.partition = ctx.broker.replicas().get(key.topic, key.partition);
       if (!w.partition) {
-        w.error = ErrorCode::kUnknownTopicOrPartition;
+        w.error = missing_partition_error(ctx.broker, key.topic, key.partition);
       } else if (!w.partition->is_leader() &&
                  (from_follower || v < 11 || w.partition->role() != ReplicaRole::kFollower)) {
         // Followers fetch only from the leader; consumers too before v11 (KIP-392 lets v11+
@@ -296,7 +297,24 @@ asio::awaitable<Outcome> fetch(RequestContext& ctx, msg::FetchRequest& req) {
           tr.topic_id = key.topic_id;
           resp.responses.push_back(std::move(tr));
         }
-        resp.responses.back().partitions.push_back(std::move(data[i]));
+        Resp::PartitionData& out_pd =
+            resp.responses.back().partitions.emplace_back(std::move(data[i]));
+        const auto error = static_cast<ErrorCode>(out_pd.error_code);
+        if (v >= 16 &&
+            (error == ErrorCode::kNotLeaderOrFollower || error == ErrorCode::kFencedLeaderEpoch)) {
+          // KIP-951: the current leader, and its endpoint once per response.
+          CurrentLeader leader =
+              current_leader(ctx.broker, key.topic, key.partition, ctx.conn.listener_name);
+          out_pd.current_leader.leader_id = leader.leader_id;
+          out_pd.current_leader.leader_epoch = leader.leader_epoch;
+          if (leader.node &&
+              std::none_of(resp.node_endpoints.begin(), resp.node_endpoints.end(),
+                           [&](const auto& n) { return n.node_id == leader.node->id; })) {
+            resp.node_endpoints.push_back(
+                {.node_id = leader.node->id, .host = leader.node->host,
+                 .port = leader.node->port, .rack = leader.node->rack});
+          }
+        }
       }
       if (incremental) {
         sessions.finish(session_id, std::move(parts));

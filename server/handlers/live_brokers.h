@@ -43,4 +43,50 @@ inline LiveBrokers live_brokers(Broker& broker, const std::string& listener_name
   return out;
 }
 
+// Kafka's KafkaApis.getCurrentLeader, for the current-leader hints of Produce v10+ and Fetch
+// v16+ (KIP-951): the leader and leader epoch this broker's replica knows, else the metadata
+// cache's; the leader's endpoint on the client's listener when it is alive.
+struct CurrentLeader {
+  int32_t leader_id = -1;
+  int32_t leader_epoch = -1;
+  std::optional<LiveBroker> node;
+};
+
+inline CurrentLeader current_leader(Broker& broker, const std::string& topic, int32_t partition,
+                                    const std::string& listener_name) {
+  CurrentLeader out;
+  auto view = broker.replicas().metadata_cache().view();
+  if (PartitionPtr local = broker.replicas().get(topic, partition)) {
+    out.leader_id = local->leader_id();
+    out.leader_epoch = local->leader_epoch();
+  } else if (const CachedPartition* cached = view->partition(topic, partition)) {
+    out.leader_id = cached->leader;
+    out.leader_epoch = cached->leader_epoch;
+  }
+  if (out.leader_id < 0) return out;
+  if (!broker.zk_mode() && out.leader_id == broker.broker_id()) {
+    Endpoint self = broker.advertised_endpoint(listener_name);
+    out.node = LiveBroker{broker.broker_id(), self.host, self.port, broker.rack()};
+    return out;
+  }
+  auto b = view->brokers.find(out.leader_id);
+  if (b == view->brokers.end()) return out;
+  auto e = b->second.endpoints.find(listener_name);
+  if (e == b->second.endpoints.end()) return out;
+  out.node = LiveBroker{out.leader_id, e->second.host, e->second.port, b->second.rack};
+  return out;
+}
+
+// On a ZooKeeper cluster a partition this broker holds no replica of, but the cluster has,
+// answers NOT_LEADER_OR_FOLLOWER (Kafka's ReplicaManager.getPartitionOrError), not
+// UNKNOWN_TOPIC_OR_PARTITION.
+inline ErrorCode missing_partition_error(Broker& broker, const std::string& topic,
+                                         int32_t partition) {
+  if (broker.zk_mode() &&
+      broker.replicas().metadata_cache().view()->partition(topic, partition) != nullptr) {
+    return ErrorCode::kNotLeaderOrFollower;
+  }
+  return ErrorCode::kUnknownTopicOrPartition;
+}
+
 }  // namespace fjord::handlers

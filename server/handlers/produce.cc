@@ -17,6 +17,7 @@
 #include "protocol/records/conversion.h"
 #include "server/broker.h"
 #include "server/handlers/handlers.h"
+#include "server/handlers/live_brokers.h"
 
 namespace fjord::handlers {
 namespace {
@@ -136,7 +137,7 @@ PartitionOutcome append_partition(Broker& broker, const std::string& topic,
   PartitionOutcome out;
   PartitionPtr partition = broker.replicas().get(topic, data.index);
   if (!partition) {
-    out.error = ErrorCode::kUnknownTopicOrPartition;
+    out.error = missing_partition_error(broker, topic, data.index);
     return out;
   }
   const RecordsRef& records = data.records;
@@ -333,6 +334,20 @@ asio::awaitable<Outcome> produce(RequestContext& ctx, msg::ProduceRequest& req) 
             e.batch_index = r.batch_index;
             e.batch_index_error_message = r.message;
             pr.record_errors.push_back(std::move(e));
+          }
+        }
+        if (v >= 10 && o.error == ErrorCode::kNotLeaderOrFollower) {
+          // KIP-951: the current leader, and its endpoint once per response.
+          CurrentLeader leader =
+              current_leader(ctx.broker, topic.name, data.index, ctx.conn.listener_name);
+          pr.current_leader.leader_id = leader.leader_id;
+          pr.current_leader.leader_epoch = leader.leader_epoch;
+          if (leader.node &&
+              std::none_of(resp.node_endpoints.begin(), resp.node_endpoints.end(),
+                           [&](const auto& n) { return n.node_id == leader.node->id; })) {
+            resp.node_endpoints.push_back(
+                {.node_id = leader.node->id, .host = leader.node->host,
+                 .port = leader.node->port, .rack = leader.node->rack});
           }
         }
         if (o.error != ErrorCode::kUnknownTopicOrPartition) {
