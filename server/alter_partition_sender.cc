@@ -53,6 +53,20 @@ std::shared_ptr<client::KafkaClient> AlterPartitionSender::controller_client(
   return client_;
 }
 
+void AlterPartitionSender::on_metadata_update() {
+  const int32_t controller = cache_.view()->controller_id;
+  std::shared_ptr<client::KafkaClient> stale;
+  {
+    std::lock_guard lock(mu_);
+    if (!client_ || client_for_ == controller) return;
+    stale = std::move(client_);
+    client_for_ = -1;
+  }
+  spdlog::info("Controller moved to {}: AlterPartition requests still waiting are retried there",
+               controller);
+  stale->close();  // its waiting requests complete with an error at once
+}
+
 void AlterPartitionSender::send(IsrChange change, std::function<void(IsrChangeResult)> done) {
   IsrChangeResult failed;
   auto c = controller_client(&failed);

@@ -24,6 +24,7 @@ class AlterPartitionSender : public IsrChangeSender {
   ~AlterPartitionSender() override;
 
   void send(IsrChange change, std::function<void(IsrChangeResult)> done) override;
+  void on_metadata_update() override;
 
  private:
   std::shared_ptr<client::KafkaClient> controller_client(IsrChangeResult* error);

@@ -36,6 +36,10 @@ class IsrChangeSender {
   // Sends the change; `done` runs once, on any thread, with the controller's answer (or a
   // transport error such as REQUEST_TIMED_OUT).
   virtual void send(IsrChange change, std::function<void(IsrChangeResult)> done) = 0;
+  // The controller may have moved (a new UpdateMetadata arrived): requests still waiting on a
+  // former controller fail now, to be retried with the new one, rather than at their timeout
+  // (Kafka's controller channel disconnects from the old controller the same way).
+  virtual void on_metadata_update() {}
 };
 
 }  // namespace fjord

@@ -385,6 +385,7 @@ ErrorCode ReplicaManager::update_metadata(const msg::UpdateMetadataRequest& req,
   }
   if (req.broker_epoch >= 0) broker_epoch_.store(req.broker_epoch);
   cache_.update(req, version);
+  if (isr_sender_ != nullptr) isr_sender_->on_metadata_update();
   return ErrorCode::kNone;
 }
 
