@@ -119,7 +119,8 @@ class FjordPartition {
                              .timestamp = written_.back().timestamp + 1};
     Bytes batch;
     ASSERT_EQ(build_transaction_marker(marker, batch), RecordError::kNone);
-    auto info = log_->append_as_leader(batch, kLeaderEpoch);
+    // Written as the transaction coordinator writes it (not a client's batch).
+    auto info = log_->append_as_leader(batch, kLeaderEpoch, {.from_client = false});
     ASSERT_TRUE(info.ok()) << error_name(info.error());
     marker_offset_ = info->first_offset;
   }

@@ -232,7 +232,9 @@ Result<AppendInfo> PartitionLog::append_as_leader(std::span<uint8_t> batches, in
           re != RecordError::kNone) {
         return to_error_code(re);
       }
-      if (ErrorCode ce = check_client_batch(*view); ce != ErrorCode::kNone) return ce;
+      if (options.from_client) {
+        if (ErrorCode ce = check_client_batch(*view); ce != ErrorCode::kNone) return ce;
+      }
       if (record_checks_needed(*view, cfg)) {
         ErrorCode ce = check_records(*view, cfg, tp_, clock_->now_ms(), record_errors);
         if (ce != ErrorCode::kNone) return ce;

@@ -74,6 +74,10 @@ struct LeaderAppendOptions {
   bool may_block = true;
   // The records the validation rejected (first failing batch), when given.
   std::vector<RecordRejection>* record_errors = nullptr;
+  // Kafka's AppendOrigin.CLIENT: a producer's batches, which may not be control batches, must
+  // hold records and carry a sequence with a producer id. false for the broker's own writers
+  // (a transaction coordinator's markers).
+  bool from_client = true;
 };
 
 struct LogReadResult {
