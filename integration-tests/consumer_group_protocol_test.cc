@@ -43,26 +43,6 @@ std::set<std::string> printed(const std::filesystem::path& log) {
   return out;
 }
 
-// kafka-consumer-groups --describe --members: CONSUMER-ID -> #PARTITIONS.
-std::map<std::string, int> members(const std::string& out) {
-  std::map<std::string, int> result;
-  std::istringstream in(out);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream f(line);
-    std::vector<std::string> w;
-    for (std::string x; f >> x;) w.push_back(x);
-    // GROUP CONSUMER-ID HOST CLIENT-ID #PARTITIONS
-    if (w.size() >= 5 && w[0] == kGroup) {
-      try {
-        result[w[1]] = std::stoi(w[4]);
-      } catch (const std::exception&) {
-      }
-    }
-  }
-  return result;
-}
-
 TEST(ConsumerGroupProtocol, TwoConsoleConsumersShareATopicAndDescribeShowsThem) {
   auto broker =
       make_broker({.overrides = {{"group.coordinator.rebalance.protocols", "classic,consumer"}}});
@@ -111,7 +91,7 @@ TEST(ConsumerGroupProtocol, TwoConsoleConsumersShareATopicAndDescribeShowsThem) 
       [&] {
         auto r = describe("--members");
         last = r.out + r.err;
-        auto m = members(r.out);
+        auto m = described_members(r.out, kGroup);
         return m.size() == 2 &&
                std::all_of(m.begin(), m.end(), [](const auto& kv) { return kv.second == 2; });
       },
@@ -146,7 +126,7 @@ TEST(ConsumerGroupProtocol, TwoConsoleConsumersShareATopicAndDescribeShowsThem) 
       [&] {
         auto r = describe("--members");
         last = r.out + r.err;
-        auto m = members(r.out);
+        auto m = described_members(r.out, kGroup);
         return m.size() == 1 && m.begin()->second == kPartitions;
       },
       120s, 1s))

@@ -4,8 +4,6 @@
 // offsets.
 #include <gtest/gtest.h>
 
-#include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -24,26 +22,6 @@ constexpr const char* kGroups = "org.apache.kafka.tools.consumer.group.ConsumerG
 constexpr const char* kConsole = "org.apache.kafka.tools.consumer.ConsoleConsumer";
 
 class ConsumerGroupsTool : public ::testing::TestWithParam<const char*> {};
-
-// kafka-consumer-groups --describe --members: CONSUMER-ID -> #PARTITIONS for `group`.
-std::map<std::string, int> members(const std::string& out, const std::string& group) {
-  std::map<std::string, int> result;
-  std::istringstream in(out);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream f(line);
-    std::vector<std::string> w;
-    for (std::string x; f >> x;) w.push_back(x);
-    // GROUP CONSUMER-ID HOST CLIENT-ID #PARTITIONS
-    if (w.size() >= 5 && w[0] == group) {
-      try {
-        result[w[1]] = std::stoi(w[4]);
-      } catch (const std::exception&) {
-      }
-    }
-  }
-  return result;
-}
 
 TEST_P(ConsumerGroupsTool, ConsoleConsumerGroupThenListDescribeResetDelete) {
   auto broker = make_broker();
@@ -93,7 +71,7 @@ TEST_P(ConsumerGroupsTool, ConsoleConsumerGroupThenListDescribeResetDelete) {
       [&] {
         auto r = groups({"--describe", "--group", "tool-group", "--members"});
         last = r.out + r.err;
-        auto m = members(r.out, "tool-group");
+        auto m = described_members(r.out, "tool-group");
         return m.size() == 1 && m.begin()->second == 1;
       },
       120s, 1s))

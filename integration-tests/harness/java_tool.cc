@@ -1,6 +1,7 @@
 #include "integration-tests/harness/java_tool.h"
 
 #include <algorithm>
+#include <sstream>
 
 #include "integration-tests/harness/paths.h"
 
@@ -42,6 +43,24 @@ CommandResult JavaTool::run(std::string_view main_class, const std::vector<std::
                             const RunOptions& options,
                             const std::vector<std::string>& jvm_options) const {
   return run_command(command(main_class, args, jvm_options), options);
+}
+
+std::map<std::string, int> described_members(const std::string& out, const std::string& group) {
+  std::map<std::string, int> result;
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::vector<std::string> w;
+    for (std::string x; f >> x;) w.push_back(x);
+    if (w.size() >= 5 && w[0] == group) {
+      try {
+        result[w[1]] = std::stoi(w[4]);
+      } catch (const std::exception&) {
+      }
+    }
+  }
+  return result;
 }
 
 }  // namespace fjord::itest

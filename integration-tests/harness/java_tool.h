@@ -10,6 +10,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,5 +43,9 @@ class JavaTool {
   std::filesystem::path dir_;
   bool log4j1_ = false;
 };
+
+// The member table of `kafka-consumer-groups --describe --members` for `group`:
+// CONSUMER-ID -> #PARTITIONS (columns GROUP CONSUMER-ID HOST CLIENT-ID #PARTITIONS).
+std::map<std::string, int> described_members(const std::string& out, const std::string& group);
 
 }  // namespace fjord::itest

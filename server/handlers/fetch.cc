@@ -302,18 +302,8 @@ asio::awaitable<Outcome> fetch(RequestContext& ctx, msg::FetchRequest& req) {
         const auto error = static_cast<ErrorCode>(out_pd.error_code);
         if (v >= 16 &&
             (error == ErrorCode::kNotLeaderOrFollower || error == ErrorCode::kFencedLeaderEpoch)) {
-          // KIP-951: the current leader, and its endpoint once per response.
-          CurrentLeader leader =
-              current_leader(ctx.broker, key.topic, key.partition, ctx.conn.listener_name);
-          out_pd.current_leader.leader_id = leader.leader_id;
-          out_pd.current_leader.leader_epoch = leader.leader_epoch;
-          if (leader.node &&
-              std::none_of(resp.node_endpoints.begin(), resp.node_endpoints.end(),
-                           [&](const auto& n) { return n.node_id == leader.node->id; })) {
-            resp.node_endpoints.push_back(
-                {.node_id = leader.node->id, .host = leader.node->host,
-                 .port = leader.node->port, .rack = leader.node->rack});
-          }
+          set_current_leader(ctx.broker, key.topic, key.partition, ctx.conn.listener_name,
+                             out_pd.current_leader, resp.node_endpoints);  // KIP-951
         }
       }
       if (incremental) {

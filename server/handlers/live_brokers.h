@@ -77,6 +77,26 @@ inline CurrentLeader current_leader(Broker& broker, const std::string& topic, in
   return out;
 }
 
+// Fills a KIP-951 current_leader field and adds the leader's endpoint to node_endpoints once
+// (Produce and Fetch responses have their own but identically shaped types).
+template <typename LeaderField, typename NodeEndpoints>
+void set_current_leader(Broker& broker, const std::string& topic, int32_t partition,
+                        const std::string& listener_name, LeaderField& field,
+                        NodeEndpoints& node_endpoints) {
+  CurrentLeader leader = current_leader(broker, topic, partition, listener_name);
+  field.leader_id = leader.leader_id;
+  field.leader_epoch = leader.leader_epoch;
+  if (!leader.node) return;
+  for (const auto& n : node_endpoints) {
+    if (n.node_id == leader.node->id) return;
+  }
+  auto& n = node_endpoints.emplace_back();
+  n.node_id = leader.node->id;
+  n.host = leader.node->host;
+  n.port = leader.node->port;
+  n.rack = leader.node->rack;
+}
+
 // On a ZooKeeper cluster a partition this broker holds no replica of, but the cluster has,
 // answers NOT_LEADER_OR_FOLLOWER (Kafka's ReplicaManager.getPartitionOrError), not
 // UNKNOWN_TOPIC_OR_PARTITION.

@@ -337,18 +337,8 @@ asio::awaitable<Outcome> produce(RequestContext& ctx, msg::ProduceRequest& req) 
           }
         }
         if (v >= 10 && o.error == ErrorCode::kNotLeaderOrFollower) {
-          // KIP-951: the current leader, and its endpoint once per response.
-          CurrentLeader leader =
-              current_leader(ctx.broker, topic.name, data.index, ctx.conn.listener_name);
-          pr.current_leader.leader_id = leader.leader_id;
-          pr.current_leader.leader_epoch = leader.leader_epoch;
-          if (leader.node &&
-              std::none_of(resp.node_endpoints.begin(), resp.node_endpoints.end(),
-                           [&](const auto& n) { return n.node_id == leader.node->id; })) {
-            resp.node_endpoints.push_back(
-                {.node_id = leader.node->id, .host = leader.node->host,
-                 .port = leader.node->port, .rack = leader.node->rack});
-          }
+          set_current_leader(ctx.broker, topic.name, data.index, ctx.conn.listener_name,
+                             pr.current_leader, resp.node_endpoints);  // KIP-951
         }
         if (o.error != ErrorCode::kUnknownTopicOrPartition) {
           spdlog::debug("produce to {}-{} from {} failed: {} {}", topic.name, data.index,
