@@ -129,7 +129,17 @@ TEST_F(MinInsyncReplicasTest, RefusesAcksAllWhileTheIsrIsTooSmall) {
   const auto expand_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::steady_clock::now() - resumed)
                              .count();
-  EXPECT_EQ(produce(producer, "after"), RD_KAFKA_RESP_ERR_NO_ERROR);
+  // The state znode is written before the leader hears the controller's AlterPartition answer:
+  // produce until the leader has the ISR back too. A refused attempt appends nothing
+  // (NOT_ENOUGH_REPLICAS is checked before the append), so "after" is written once.
+  rd_kafka_resp_err_t after = RD_KAFKA_RESP_ERR_NO_ERROR;
+  EXPECT_TRUE(wait_for(
+      [&] {
+        after = produce(producer, "after");
+        return after != RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS;
+      },
+      30s));
+  EXPECT_EQ(after, RD_KAFKA_RESP_ERR_NO_ERROR);
   std::printf("ISR shrank %lld ms after the follower froze, grew back %lld ms after it resumed\n",
               static_cast<long long>(shrink_ms), static_cast<long long>(expand_ms));
 
