@@ -35,7 +35,7 @@ struct PartitionState {
   std::vector<int32_t> isr;
 };
 
-// A librdkafka handle for metadata and admin requests.
+// A librdkafka handle for metadata requests.
 class Admin {
  public:
   explicit Admin(const std::string& bootstrap) {
@@ -45,38 +45,6 @@ class Admin {
     rd_kafka_conf_set(conf, "log_level", "0", err, sizeof err);
     rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err));
     if (!rk_) throw std::runtime_error(std::string("rd_kafka_new: ") + err);
-  }
-
-  // Creates topic with `partitions` partitions of replication factor `rf`; "" or the error.
-  std::string create_topic(const std::string& topic, int partitions, int rf,
-                           const RdKafkaConfig& config = {}) {
-    char err[512];
-    rd_kafka_NewTopic_t* nt =
-        rd_kafka_NewTopic_new(topic.c_str(), partitions, rf, err, sizeof err);
-    if (nt == nullptr) return err;
-    for (const auto& [k, v] : config) rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str());
-    rd_kafka_queue_t* q = rd_kafka_queue_new(rk_.get());
-    rd_kafka_CreateTopics(rk_.get(), &nt, 1, nullptr, q);
-    rd_kafka_NewTopic_destroy(nt);
-    rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 60'000);
-    std::string failure;
-    if (ev == nullptr) {
-      failure = "no CreateTopics result within 60 s";
-    } else if (rd_kafka_event_error(ev)) {
-      failure = rd_kafka_event_error_string(ev);
-    } else {
-      size_t n = 0;
-      const rd_kafka_topic_result_t** results =
-          rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
-      for (size_t i = 0; i < n; ++i) {
-        if (rd_kafka_topic_result_error(results[i])) {
-          failure = rd_kafka_err2name(rd_kafka_topic_result_error(results[i]));
-        }
-      }
-    }
-    if (ev) rd_kafka_event_destroy(ev);
-    rd_kafka_queue_destroy(q);
-    return failure;
   }
 
   // The partitions of `topic` as a Metadata request answers them (empty if none answered).
@@ -152,7 +120,7 @@ class ReplicationFailover : public ::testing::Test {
   Broker& broker_by_id(int32_t id) { return cluster_->broker(static_cast<size_t>(id - 1)); }
 
   void create_replicated(const std::string& topic, int partitions) {
-    ASSERT_EQ(admin_->create_topic(topic, partitions, 3), "");
+    create_topic(cluster_->bootstrap(), topic, partitions, {}, 3);
     ASSERT_TRUE(wait_for([&] { return admin_->fully_replicated(topic, partitions, 3); }, 60s))
         << topic << " never had a leader and an ISR of 3 for every partition";
   }
