@@ -18,7 +18,6 @@
 #include <chrono>
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
@@ -29,12 +28,12 @@
 #include "integration-tests/harness/raw_connection.h"
 #include "integration-tests/harness/rdkafka_client.h"
 #include "integration-tests/harness/wait.h"
+#include "integration-tests/harness/zk_reader.h"
 #include "protocol/error_code.h"
 #include "protocol/generated/describe_cluster.h"
 #include "protocol/generated/find_coordinator.h"
 #include "protocol/generated/metadata.h"
 #include "protocol/generated/offset_commit.h"
-#include "zk/zookeeper_client.h"
 
 namespace fjord::itest {
 namespace {
@@ -57,12 +56,7 @@ class ClusterGroupCoordinator : public ::testing::Test {
     cluster_ = std::make_unique<Cluster>(3, overrides());
     FJORD_SKIP_IF_UNAVAILABLE(*cluster_);
     cluster_->start();
-    zk::ZooKeeperClientOptions o;
-    o.connect = cluster_->zookeeper().connect_string();
-    o.session_timeout_ms = 30000;
-    std::string error;
-    zk_ = zk::ZooKeeperClient::connect(o, &error);
-    ASSERT_TRUE(zk_) << error;
+    zk_ = std::make_unique<ZkReader>(cluster_->zookeeper().connect_string());
   }
 
   virtual std::map<std::string, std::string> overrides() const { return {}; }
@@ -117,12 +111,6 @@ class ClusterGroupCoordinator : public ::testing::Test {
     if (!r || r->topics.empty() || r->topics[0].partitions.empty()) return -1;
     return r->topics[0].partitions[0].error_code;
   }
-  int32_t zk_controller() {
-    std::string data;
-    if (zk_->get("/controller", &data) != zk::ZkCode::kOk) return -1;
-    auto j = nlohmann::json::parse(data, nullptr, false);
-    return j.is_discarded() ? -1 : j["brokerid"].get<int32_t>();
-  }
   Broker& broker_with_id(int32_t id) { return cluster_->broker(static_cast<size_t>(id - 1)); }
 
   // Commits `offset` for kTopic-0 in kGroup (a standalone commit) through the brokers at
@@ -159,12 +147,12 @@ class ClusterGroupCoordinator : public ::testing::Test {
   }
 
   std::unique_ptr<Cluster> cluster_;
-  std::unique_ptr<zk::ZooKeeperClient> zk_;
+  std::unique_ptr<ZkReader> zk_;
 };
 
 TEST_F(ClusterGroupCoordinator, ControllerAndBrokersInMetadataAndDescribeCluster) {
-  ASSERT_TRUE(wait_for([&] { return zk_controller() > 0; }, 60s));
-  const int32_t controller = zk_controller();
+  const int32_t controller = zk_->wait_for_controller();
+  ASSERT_GT(controller, 0);
   for (size_t i = 0; i < cluster_->size(); ++i) {
     const uint16_t port = cluster_->broker(i).port();
     std::optional<msg::MetadataResponse> m;

@@ -12,7 +12,6 @@
 #include <cstdio>
 #include <future>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
@@ -21,7 +20,7 @@
 #include "integration-tests/harness/gtest_skip.h"
 #include "integration-tests/harness/rdkafka_client.h"
 #include "integration-tests/harness/wait.h"
-#include "zk/zookeeper_client.h"
+#include "integration-tests/harness/zk_reader.h"
 
 namespace fjord::itest {
 namespace {
@@ -34,31 +33,11 @@ class ControlledShutdownTest : public ::testing::Test {
     cluster_ = std::make_unique<Cluster>(3);
     FJORD_SKIP_IF_UNAVAILABLE(*cluster_);
     cluster_->start();
-    zk::ZooKeeperClientOptions o;
-    o.connect = cluster_->zookeeper().connect_string();
-    o.session_timeout_ms = 30000;
-    std::string error;
-    zk_ = zk::ZooKeeperClient::connect(o, &error);
-    ASSERT_TRUE(zk_) << error;
-  }
-
-  std::optional<json> read(const std::string& path, zk::ZkStat* stat = nullptr) {
-    std::string data;
-    if (zk_->get(path, &data, stat) != zk::ZkCode::kOk) return std::nullopt;
-    json j = json::parse(data, nullptr, false);
-    if (j.is_discarded()) return std::nullopt;
-    return j;
-  }
-  int32_t controller_id() {
-    auto j = read("/controller");
-    return j ? (*j)["brokerid"].get<int32_t>() : -1;
-  }
-  std::optional<json> state(const std::string& topic, int p, zk::ZkStat* stat = nullptr) {
-    return read("/brokers/topics/" + topic + "/partitions/" + std::to_string(p) + "/state", stat);
+    zk_ = std::make_unique<ZkReader>(cluster_->zookeeper().connect_string());
   }
 
   std::unique_ptr<Cluster> cluster_;
-  std::unique_ptr<zk::ZooKeeperClient> zk_;
+  std::unique_ptr<ZkReader> zk_;
 };
 
 // One produce per partition in turn, value "m-<n>", until `until` is ready; serves delivery
@@ -75,8 +54,8 @@ size_t produce_while(Producer& producer, const std::string& topic, size_t next, 
 }
 
 TEST_F(ControlledShutdownTest, StoppingALeaderFailsNoSend) {
-  ASSERT_TRUE(wait_for([&] { return controller_id() > 0; }, 60s));
-  const int32_t controller = controller_id();
+  const int32_t controller = zk_->wait_for_controller();
+  ASSERT_GT(controller, 0);
   // The broker to stop is not the controller, and leads two of the three partitions.
   std::vector<int32_t> others;
   for (int32_t id = 1; id <= 3; ++id) {
@@ -90,7 +69,7 @@ TEST_F(ControlledShutdownTest, StoppingALeaderFailsNoSend) {
   for (int p = 0; p < 3; ++p) {
     ASSERT_TRUE(wait_for(
         [&] {
-          auto s = state("orders", p);
+          auto s = zk_->state("orders", p);
           return s && (*s)["leader"] == assignment[p][0] && (*s)["isr"].size() == 3;
         },
         30s));
@@ -143,7 +122,7 @@ TEST_F(ControlledShutdownTest, StoppingALeaderFailsNoSend) {
   EXPECT_EQ(zk_->exists("/brokers/ids/" + std::to_string(victim)), zk::ZkCode::kNoNode);
   for (int p = 0; p < 3; ++p) {
     zk::ZkStat stat;
-    auto s = state("orders", p, &stat);
+    auto s = zk_->state("orders", p, &stat);
     ASSERT_TRUE(s);
     EXPECT_NE((*s)["leader"], victim) << p << ": " << s->dump();
     auto isr = (*s)["isr"].get<std::vector<int32_t>>();
@@ -152,8 +131,8 @@ TEST_F(ControlledShutdownTest, StoppingALeaderFailsNoSend) {
         << "partition " << p << " changed after broker " << victim << " left: " << s->dump();
   }
   // Partition 0 went to the next replica of its assignment that is in the ISR.
-  EXPECT_EQ((*state("orders", 0))["leader"], peer);
-  EXPECT_EQ((*state("orders", 1))["leader"], controller);
+  EXPECT_EQ((*zk_->state("orders", 0))["leader"], peer);
+  EXPECT_EQ((*zk_->state("orders", 1))["leader"], controller);
 
   // Every acknowledged send is there (retries may have written some twice: read on a little).
   std::vector<ConsumedMessage> consumed =

@@ -19,7 +19,7 @@
 #include "integration-tests/harness/gtest_skip.h"
 #include "integration-tests/harness/rdkafka_client.h"
 #include "integration-tests/harness/wait.h"
-#include "zk/zookeeper_client.h"
+#include "integration-tests/harness/zk_reader.h"
 
 namespace fjord::itest {
 namespace {
@@ -36,12 +36,7 @@ class MinInsyncReplicasTest : public ::testing::Test {
                                               {"zookeeper.session.timeout.ms", "10000"}});
     FJORD_SKIP_IF_UNAVAILABLE(*cluster_);
     cluster_->start();
-    zk::ZooKeeperClientOptions o;
-    o.connect = cluster_->zookeeper().connect_string();
-    o.session_timeout_ms = 30000;
-    std::string error;
-    zk_ = zk::ZooKeeperClient::connect(o, &error);
-    ASSERT_TRUE(zk_) << error;
+    zk_ = std::make_unique<ZkReader>(cluster_->zookeeper().connect_string());
   }
   void TearDown() override {
     if (cluster_) {
@@ -49,21 +44,7 @@ class MinInsyncReplicasTest : public ::testing::Test {
     }
   }
 
-  std::optional<json> read(const std::string& path) {
-    std::string data;
-    if (zk_->get(path, &data) != zk::ZkCode::kOk) return std::nullopt;
-    json j = json::parse(data, nullptr, false);
-    if (j.is_discarded()) return std::nullopt;
-    return j;
-  }
-  int32_t controller_id() {
-    auto j = read("/controller");
-    return j ? (*j)["brokerid"].get<int32_t>() : -1;
-  }
-  std::vector<int32_t> isr() {
-    auto s = read("/brokers/topics/guarded/partitions/0/state");
-    return s ? (*s)["isr"].get<std::vector<int32_t>>() : std::vector<int32_t>{};
-  }
+  std::vector<int32_t> isr() { return zk_->isr("guarded", 0); }
   Broker& broker(int32_t id) { return cluster_->broker(static_cast<size_t>(id - 1)); }
 
   // Sends one message; its number.
@@ -81,16 +62,17 @@ class MinInsyncReplicasTest : public ::testing::Test {
   }
 
   std::unique_ptr<Cluster> cluster_;
-  std::unique_ptr<zk::ZooKeeperClient> zk_;
+  std::unique_ptr<ZkReader> zk_;
   size_t next_ = 0;
 };
 
 TEST_F(MinInsyncReplicasTest, RefusesAcksAllWhileTheIsrIsTooSmall) {
-  ASSERT_TRUE(wait_for([&] { return controller_id() > 0; }, 60s));
+  const int32_t controller = zk_->wait_for_controller();
+  ASSERT_GT(controller, 0);
   // Leader and follower are not the controller: a frozen controller would hold the ISR change.
   std::vector<int32_t> others;
   for (int32_t id = 1; id <= 3; ++id) {
-    if (id != controller_id()) others.push_back(id);
+    if (id != controller) others.push_back(id);
   }
   const int32_t leader = others[0];
   const int32_t follower = others[1];

@@ -13,8 +13,8 @@
 #include "integration-tests/harness/gtest_skip.h"
 #include "integration-tests/harness/java_tool.h"
 #include "integration-tests/harness/wait.h"
+#include "integration-tests/harness/zk_reader.h"
 #include "integration-tests/harness/zookeeper.h"
-#include "zk/zookeeper_client.h"
 
 namespace fjord::itest {
 namespace {
@@ -33,12 +33,7 @@ class ZooKeeperControllerTest : public ::testing::Test {
     zookeeper_.start();
     for (auto& b : brokers_) b->launch();
     for (auto& b : brokers_) b->wait_until_serving();
-    zk::ZooKeeperClientOptions o;
-    o.connect = zookeeper_.connect_string();
-    o.session_timeout_ms = 30000;
-    std::string error;
-    zk_ = zk::ZooKeeperClient::connect(o, &error);
-    ASSERT_TRUE(zk_) << error;
+    zk_ = std::make_unique<ZkReader>(zookeeper_.connect_string());
   }
   void TearDown() override {
     for (auto& b : brokers_) {
@@ -47,29 +42,6 @@ class ZooKeeperControllerTest : public ::testing::Test {
     }
   }
 
-  std::optional<json> read(const std::string& path, zk::ZkStat* stat = nullptr) {
-    std::string data;
-    if (zk_->get(path, &data, stat) != zk::ZkCode::kOk) return std::nullopt;
-    json j = json::parse(data, nullptr, false);
-    if (j.is_discarded()) return std::nullopt;
-    return j;
-  }
-  int32_t controller_id() {
-    auto j = read("/controller");
-    return j ? (*j)["brokerid"].get<int32_t>() : -1;
-  }
-  int32_t controller_epoch() {
-    auto j = read("/controller_epoch");
-    return j ? j->get<int32_t>() : -1;
-  }
-  std::optional<json> state(const std::string& topic, int p) {
-    return read("/brokers/topics/" + topic + "/partitions/" + std::to_string(p) + "/state");
-  }
-  std::vector<int32_t> replicas(const std::string& topic, int p) {
-    auto j = read("/brokers/topics/" + topic);
-    if (!j) return {};
-    return (*j)["partitions"][std::to_string(p)].get<std::vector<int32_t>>();
-  }
   Broker& broker(int32_t id) { return *brokers_.at(static_cast<size_t>(id - 1)); }
 
   // Kafka 2.8's kafka-topics --zookeeper, as in the seed document.
@@ -81,20 +53,20 @@ class ZooKeeperControllerTest : public ::testing::Test {
 
   ZooKeeper zookeeper_;
   std::vector<std::unique_ptr<Broker>> brokers_;
-  std::unique_ptr<zk::ZooKeeperClient> zk_;
+  std::unique_ptr<ZkReader> zk_;
   JavaTool kafka28_{"kafka-2.8.2"};
 };
 
 TEST_F(ZooKeeperControllerTest, ElectsLeadersAndMovesThemWhenBrokersDie) {
-  ASSERT_TRUE(wait_for([&] { return controller_id() > 0; }, 60s));
-  auto controller = read("/controller");
+  ASSERT_TRUE(wait_for([&] { return zk_->controller_id() > 0; }, 60s));
+  auto controller = zk_->read("/controller");
   ASSERT_TRUE(controller);
   EXPECT_EQ((*controller)["version"], 2);
   EXPECT_EQ((*controller)["kraftControllerEpoch"], -1);
   EXPECT_TRUE((*controller)["timestamp"].is_string());
-  const int32_t epoch = controller_epoch();
+  const int32_t epoch = zk_->controller_epoch();
   EXPECT_GE(epoch, 1);
-  auto feature = read("/feature");
+  auto feature = zk_->read("/feature");
   ASSERT_TRUE(feature);
   EXPECT_EQ(*feature, (json{{"features", json::object()}, {"version", 2}, {"status", 1}}));
 
@@ -106,20 +78,20 @@ TEST_F(ZooKeeperControllerTest, ElectsLeadersAndMovesThemWhenBrokersDie) {
   // The controller adds the topic id and writes every partition's state.
   ASSERT_TRUE(wait_for(
       [&] {
-        auto t = read("/brokers/topics/test");
-        return t && t->contains("topic_id") && state("test", 0) && state("test", 1) &&
-               state("test", 2);
+        auto t = zk_->read("/brokers/topics/test");
+        return t && t->contains("topic_id") && zk_->state("test", 0) && zk_->state("test", 1) &&
+               zk_->state("test", 2);
       },
       60s));
   std::set<int32_t> leaders;
   for (int p = 0; p < 3; ++p) {
-    auto s = state("test", p);
-    auto r = replicas("test", p);
+    auto s = zk_->state("test", p);
+    auto r = zk_->replicas("test", p);
     ASSERT_EQ(r.size(), 2u);
     EXPECT_EQ((*s)["leader"], r[0]) << s->dump();
     EXPECT_EQ((*s)["leader_epoch"], 0);
     EXPECT_EQ((*s)["version"], 1);
-    EXPECT_EQ((*s)["controller_epoch"], controller_epoch());
+    EXPECT_EQ((*s)["controller_epoch"], zk_->controller_epoch());
     auto isr = (*s)["isr"].get<std::vector<int32_t>>();
     EXPECT_EQ(std::set<int32_t>(isr.begin(), isr.end()), std::set<int32_t>(r.begin(), r.end()));
     leaders.insert(r[0]);
@@ -129,7 +101,7 @@ TEST_F(ZooKeeperControllerTest, ElectsLeadersAndMovesThemWhenBrokersDie) {
   CommandResult described = topics28({"--describe", "--topic", "test"});
   ASSERT_TRUE(described.ok()) << described.describe();
   for (int p = 0; p < 3; ++p) {
-    auto r = replicas("test", p);
+    auto r = zk_->replicas("test", p);
     std::string line = "Partition: " + std::to_string(p) + "\tLeader: " + std::to_string(r[0]) +
                        "\tReplicas: " + std::to_string(r[0]) + "," + std::to_string(r[1]);
     EXPECT_NE(described.out.find(line), std::string::npos) << line << "\n" << described.out;
@@ -137,28 +109,28 @@ TEST_F(ZooKeeperControllerTest, ElectsLeadersAndMovesThemWhenBrokersDie) {
 
   // Kill a broker that is not the controller: the partition it led gets the other replica as
   // leader with a new leader epoch; it leaves every ISR.
-  const int32_t victim = controller_id() == 3 ? 2 : 3;
+  const int32_t victim = zk_->controller_id() == 3 ? 2 : 3;
   int led = -1;
   for (int p = 0; p < 3; ++p) {
-    if (replicas("test", p)[0] == victim) led = p;
+    if (zk_->replicas("test", p)[0] == victim) led = p;
   }
   ASSERT_NE(led, -1);
-  const int32_t successor = replicas("test", led)[1];
+  const int32_t successor = zk_->replicas("test", led)[1];
   broker(victim).kill();
   ASSERT_TRUE(wait_for(
       [&] {
-        auto s = state("test", led);
+        auto s = zk_->state("test", led);
         return s && (*s)["leader"] == successor;
       },
       60s))
-      << state("test", led)->dump();
-  auto moved = state("test", led);
+      << zk_->state("test", led)->dump();
+  auto moved = zk_->state("test", led);
   EXPECT_EQ((*moved)["leader_epoch"], 1);
   EXPECT_EQ((*moved)["isr"], json::array({successor}));
   EXPECT_TRUE(wait_for(
       [&] {
         for (int p = 0; p < 3; ++p) {
-          auto isr = (*state("test", p))["isr"].get<std::vector<int32_t>>();
+          auto isr = (*zk_->state("test", p))["isr"].get<std::vector<int32_t>>();
           if (std::find(isr.begin(), isr.end(), victim) != isr.end()) return false;
         }
         return true;
@@ -179,9 +151,9 @@ TEST_F(ZooKeeperControllerTest, ElectsLeadersAndMovesThemWhenBrokersDie) {
 }
 
 TEST_F(ZooKeeperControllerTest, LostSessionMovesTheControllerAndTheOldOneRejoins) {
-  ASSERT_TRUE(wait_for([&] { return controller_id() > 0; }, 60s));
-  const int32_t old_controller = controller_id();
-  const int32_t old_epoch = controller_epoch();
+  ASSERT_TRUE(wait_for([&] { return zk_->controller_id() > 0; }, 60s));
+  const int32_t old_controller = zk_->controller_id();
+  const int32_t old_epoch = zk_->controller_epoch();
   zk::ZkStat registered;
   ASSERT_EQ(zk_->exists("/brokers/ids/" + std::to_string(old_controller), &registered),
             zk::ZkCode::kOk);
@@ -190,22 +162,22 @@ TEST_F(ZooKeeperControllerTest, LostSessionMovesTheControllerAndTheOldOneRejoins
   broker(old_controller).signal(SIGSTOP);
   ASSERT_TRUE(wait_for(
       [&] {
-        int32_t now = controller_id();
+        int32_t now = zk_->controller_id();
         return now > 0 && now != old_controller;
       },
       60s));
-  const int32_t new_controller = controller_id();
-  EXPECT_GT(controller_epoch(), old_epoch);
+  const int32_t new_controller = zk_->controller_id();
+  EXPECT_GT(zk_->controller_epoch(), old_epoch);
   EXPECT_EQ(zk_->exists("/brokers/ids/" + std::to_string(old_controller)), zk::ZkCode::kNoNode);
 
   // The new controller serves: a topic created now gets its partition state from it.
   CommandResult created = topics28({"--create", "--topic", "after", "--replication-factor", "2",
                                     "--partitions", "2"});
   ASSERT_TRUE(created.ok()) << created.describe();
-  ASSERT_TRUE(wait_for([&] { return state("after", 0) && state("after", 1); }, 60s));
-  EXPECT_EQ((*state("after", 0))["controller_epoch"], controller_epoch());
+  ASSERT_TRUE(wait_for([&] { return zk_->state("after", 0) && zk_->state("after", 1); }, 60s));
+  EXPECT_EQ((*zk_->state("after", 0))["controller_epoch"], zk_->controller_epoch());
   for (int p = 0; p < 2; ++p) {
-    auto r = replicas("after", p);
+    auto r = zk_->replicas("after", p);
     EXPECT_EQ(std::find(r.begin(), r.end(), old_controller), r.end())
         << "only live brokers get replicas";
   }
@@ -220,7 +192,7 @@ TEST_F(ZooKeeperControllerTest, LostSessionMovesTheControllerAndTheOldOneRejoins
       },
       60s));
   EXPECT_NE(again.czxid, registered.czxid) << "a new registration (new broker epoch)";
-  EXPECT_EQ(controller_id(), new_controller);
+  EXPECT_EQ(zk_->controller_id(), new_controller);
   EXPECT_TRUE(broker(old_controller).running());
 }
 
