@@ -9,11 +9,11 @@
 #include <gtest/gtest.h>
 
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "integration-tests/harness/broker.h"
+#include "integration-tests/harness/console_output.h"
 #include "integration-tests/harness/gtest_skip.h"
 #include "integration-tests/harness/java_tool.h"
 #include "integration-tests/harness/process.h"
@@ -29,19 +29,6 @@ constexpr const char* kConsole = "org.apache.kafka.tools.consumer.ConsoleConsume
 constexpr const char* kTopic = "kip848-topic";
 constexpr const char* kGroup = "kip848-group";
 constexpr int32_t kPartitions = 4;
-
-// The values a console consumer printed so far ("m<number>" lines).
-std::set<std::string> printed(const std::filesystem::path& log) {
-  std::set<std::string> out;
-  std::istringstream in(read_file(log));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.size() > 1 && line[0] == 'm' && line.find(' ') == std::string::npos) {
-      out.insert(line);
-    }
-  }
-  return out;
-}
 
 TEST(ConsumerGroupProtocol, TwoConsoleConsumersShareATopicAndDescribeShowsThem) {
   auto broker =
@@ -81,7 +68,7 @@ TEST(ConsumerGroupProtocol, TwoConsoleConsumersShareATopicAndDescribeShowsThem) 
   };
 
   Process a = consumer("consumer-a");
-  ASSERT_TRUE(wait_for([&] { return printed(dir / "consumer-a.log").size() == 40; }, 90s))
+  ASSERT_TRUE(wait_for([&] { return printed_values(dir / "consumer-a.log").size() == 40; }, 90s))
       << tail_file(dir / "consumer-a.log");
 
   Process b = consumer("consumer-b");
@@ -110,8 +97,8 @@ TEST(ConsumerGroupProtocol, TwoConsoleConsumersShareATopicAndDescribeShowsThem) 
   produce(40);
   ASSERT_TRUE(wait_for(
       [&] {
-        auto all = printed(dir / "consumer-a.log");
-        auto from_b = printed(dir / "consumer-b.log");
+        auto all = printed_values(dir / "consumer-a.log");
+        auto from_b = printed_values(dir / "consumer-b.log");
         all.insert(from_b.begin(), from_b.end());
         return all.size() == 80 && !from_b.empty();
       },

@@ -9,10 +9,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <set>
-#include <sstream>
 #include <string>
 
 #include "integration-tests/harness/broker.h"
+#include "integration-tests/harness/console_output.h"
 #include "integration-tests/harness/gtest_skip.h"
 #include "integration-tests/harness/java_tool.h"
 #include "integration-tests/harness/process.h"
@@ -33,19 +33,6 @@ constexpr const char* kConsole = "org.apache.kafka.tools.consumer.ConsoleConsume
 constexpr const char* kTopic = "kip848-restart";
 constexpr const char* kGroup = "kip848-restart-group";
 constexpr int32_t kPartitions = 2;
-
-// The values a console consumer printed so far ("m<number>" lines).
-std::set<std::string> printed(const std::filesystem::path& log) {
-  std::set<std::string> out;
-  std::istringstream in(read_file(log));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.size() > 1 && line[0] == 'm' && line.find(' ') == std::string::npos) {
-      out.insert(line);
-    }
-  }
-  return out;
-}
 
 std::set<std::string> values(int from, int to) {
   std::set<std::string> out;
@@ -198,12 +185,12 @@ TEST(ConsumerGroupRestart, GroupAndOffsetsSurviveBrokerRestarts) {
   auto contains = [](const std::set<std::string>& all, const std::set<std::string>& part) {
     return std::includes(all.begin(), all.end(), part.begin(), part.end());
   };
-  ASSERT_TRUE(
-      wait_for([&] { return contains(printed(dir / "consumer-a.log"), values(20, 40)); }, 90s))
+  ASSERT_TRUE(wait_for(
+      [&] { return contains(printed_values(dir / "consumer-a.log"), values(20, 40)); }, 90s))
       << tail_file(dir / "consumer-a.log");
   {
-    auto from_a = printed(dir / "consumer-a.log");
-    auto from_b = printed(dir / "consumer-b.log");
+    auto from_a = printed_values(dir / "consumer-a.log");
+    auto from_b = printed_values(dir / "consumer-b.log");
     std::set<std::string> all = from_a;
     all.insert(from_b.begin(), from_b.end());
     EXPECT_EQ(all, values(0, 40));
@@ -250,9 +237,9 @@ TEST(ConsumerGroupRestart, GroupAndOffsetsSurviveBrokerRestarts) {
 
   Process c = consumer("consumer-c");
   produce(10);
-  ASSERT_TRUE(wait_for([&] { return printed(dir / "consumer-c.log").size() >= 10; }, 90s))
+  ASSERT_TRUE(wait_for([&] { return printed_values(dir / "consumer-c.log").size() >= 10; }, 90s))
       << tail_file(dir / "consumer-c.log");
-  EXPECT_EQ(printed(dir / "consumer-c.log"), values(40, 50));
+  EXPECT_EQ(printed_values(dir / "consumer-c.log"), values(40, 50));
   c.stop();
 
   // Kafka 4.1's kafka-dump-log --offsets-decoder reads every record of __consumer_offsets,
