@@ -6,17 +6,12 @@
 #include <asio/connect.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
-#include <asio/read.hpp>
-#include <asio/write.hpp>
-#include <filesystem>
 
 #include "log/file.h"
 #include "log/test/test_batches.h"
-#include "protocol/api.h"
 #include "protocol/generated/all_messages.h"
-#include "protocol/records/batch_header.h"
-#include "protocol/header.h"
 #include "server/broker.h"
+#include "server/test/in_process_broker.h"
 
 namespace fjord {
 namespace {
@@ -27,9 +22,6 @@ class BrokerFlushTest : public ::testing::Test {
  protected:
   void SetUp() override {
     Properties props = {
-        {"broker.id", "1"},
-        {"listeners", "PLAINTEXT://127.0.0.1:0"},
-        {"log.dirs", dir_.path().string()},
         {"log.flush.interval.messages", "1"},
         {"num.network.threads", "1"},
         {"num.io.threads", "2"},
@@ -39,11 +31,8 @@ class BrokerFlushTest : public ::testing::Test {
         {"log.flush.start.offset.checkpoint.interval.ms", "3600000"},
     };
     std::string error;
-    std::vector<std::string> warnings;
-    auto config = BrokerConfig::from_properties(props, &error, &warnings);
-    ASSERT_TRUE(config) << error;
-    broker_ = std::make_unique<Broker>(std::move(*config));
-    ASSERT_TRUE(broker_->start(&error)) << error;
+    broker_ = server_test::start_broker(dir_.path(), props, &error);
+    ASSERT_TRUE(broker_) << error;
     CreateTopicSpec spec;
     spec.name = "flushed";
     spec.num_partitions = 1;
@@ -64,33 +53,11 @@ class BrokerFlushTest : public ::testing::Test {
     req.timeout_ms = 10'000;
     req.topic_data.push_back({.name = "flushed", .partition_data = {{.index = 0}}});
     req.topic_data[0].partition_data[0].records = RecordsRef::of(batch);
-    constexpr int16_t kVersion = 9;
-    const ApiInfo* api = find_api(msg::ProduceRequest::kApiKey);
-    Bytes frame;
-    Writer w(frame);
-    w.write_int32(0);
-    RequestHeader header{.api_key = msg::ProduceRequest::kApiKey,
-                         .api_version = kVersion,
-                         .correlation_id = 5,
-                         .client_id = std::string("flush-test")};
-    header.encode(w, api->request_header_version(kVersion));
-    req.encode(w, kVersion);
-    w.patch_int32(0, static_cast<int32_t>(frame.size() - 4));
 
     asio::io_context io;
     asio::ip::tcp::socket socket(io);
     socket.connect({asio::ip::make_address("127.0.0.1"), broker_->bound_port(0)});
-    asio::write(socket, asio::buffer(frame));
-    uint8_t size_buf[4];
-    asio::read(socket, asio::buffer(size_buf));
-    Bytes body(static_cast<size_t>(batch_header::load_be<int32_t>(size_buf)));
-    asio::read(socket, asio::buffer(body));
-    Reader r(body);
-    ResponseHeader rh;
-    msg::ProduceResponse resp;
-    EXPECT_EQ(rh.decode(r, api->response_header_version(kVersion)), DecodeError::kNone);
-    EXPECT_EQ(resp.decode(r, kVersion), DecodeError::kNone);
-    EXPECT_EQ(rh.correlation_id, 5);
+    auto resp = server_test::call<msg::ProduceResponse>(socket, req, 9, 5, "flush-test");
     if (resp.responses.size() != 1 || resp.responses[0].partition_responses.size() != 1) {
       ADD_FAILURE() << "unexpected produce response shape";
       return {};

@@ -9,17 +9,13 @@
 #include <asio/connect.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
-#include <asio/read.hpp>
-#include <asio/write.hpp>
 #include <thread>
 
 #include "log/file.h"
 #include "log/test/test_batches.h"
-#include "protocol/api.h"
 #include "protocol/generated/all_messages.h"
-#include "protocol/header.h"
-#include "protocol/records/batch_header.h"
 #include "server/broker.h"
+#include "server/test/in_process_broker.h"
 
 namespace fjord {
 namespace {
@@ -30,20 +26,14 @@ class LoopFileCallsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     Properties props = {
-        {"broker.id", "1"},
-        {"listeners", "PLAINTEXT://127.0.0.1:0"},
-        {"log.dirs", dir_.path().string()},
         {"num.network.threads", "2"},
         {"num.io.threads", "2"},
         {"offsets.topic.num.partitions", "5"},
         {"offsets.topic.replication.factor", "1"},
     };
     std::string error;
-    std::vector<std::string> warnings;
-    auto config = BrokerConfig::from_properties(props, &error, &warnings);
-    ASSERT_TRUE(config) << error;
-    broker_ = std::make_unique<Broker>(std::move(*config));
-    ASSERT_TRUE(broker_->start(&error)) << error;
+    broker_ = server_test::start_broker(dir_.path(), props, &error);
+    ASSERT_TRUE(broker_) << error;
     socket_.connect({asio::ip::make_address("127.0.0.1"), broker_->bound_port(0)});
   }
   void TearDown() override {
@@ -53,29 +43,7 @@ class LoopFileCallsTest : public ::testing::Test {
 
   template <typename Response, typename Request>
   Response call(const Request& req, int16_t version) {
-    const ApiInfo* api = find_api(Request::kApiKey);
-    Bytes frame;
-    Writer w(frame);
-    w.write_int32(0);
-    RequestHeader header{.api_key = Request::kApiKey,
-                         .api_version = version,
-                         .correlation_id = ++correlation_,
-                         .client_id = std::string("loop-test")};
-    header.encode(w, api->request_header_version(version));
-    req.encode(w, version);
-    w.patch_int32(0, static_cast<int32_t>(frame.size() - 4));
-    asio::write(socket_, asio::buffer(frame));
-    uint8_t size_buf[4];
-    asio::read(socket_, asio::buffer(size_buf));
-    Bytes body(static_cast<size_t>(batch_header::load_be<int32_t>(size_buf)));
-    asio::read(socket_, asio::buffer(body));
-    Reader r(body);
-    ResponseHeader rh;
-    Response resp;
-    EXPECT_EQ(rh.decode(r, api->response_header_version(version)), DecodeError::kNone);
-    EXPECT_EQ(resp.decode(r, version), DecodeError::kNone);
-    EXPECT_EQ(rh.correlation_id, correlation_);
-    return resp;
+    return server_test::call<Response>(socket_, req, version, ++correlation_, "loop-test");
   }
 
   TempDir dir_;
