@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <random>
 
+#include "coordinator/append_error.h"
 #include "coordinator/consumer_group_records.h"
 #include "coordinator/group_coordinator.h"
 
@@ -103,27 +104,6 @@ bool same_reconciliation(const ConsumerMember& a, const ConsumerMember& b) {
          a.pending_revocation == b.pending_revocation;
 }
 
-// GroupCoordinatorService.handleOperationException: a failed write of the group's records
-// as the member sees it.
-ErrorCode write_error(ErrorCode e) {
-  switch (e) {
-    case ErrorCode::kUnknownTopicOrPartition:
-    case ErrorCode::kNotEnoughReplicas:
-    case ErrorCode::kRequestTimedOut:
-      return ErrorCode::kCoordinatorNotAvailable;
-    case ErrorCode::kNotLeaderOrFollower:
-    case ErrorCode::kKafkaStorageError:
-    case ErrorCode::kNotCoordinator:
-      return ErrorCode::kNotCoordinator;
-    case ErrorCode::kMessageTooLarge:
-    case ErrorCode::kRecordListTooLarge:
-    case ErrorCode::kInvalidFetchSize:
-      return ErrorCode::kUnknownServerError;
-    default:
-      return e;
-  }
-}
-
 std::string join(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
@@ -206,7 +186,7 @@ void GroupCoordinator::consumer_group_heartbeat(const HbRequest& req, const std:
     append_consumer_group(
         s, before ? &*before : nullptr, find_consumer_group(s, req.group_id), fx,
         [r = std::move(r), done = std::move(done)](ErrorCode e, Effects& fx2) mutable {
-          if (e != ErrorCode::kNone) r = hb_error(write_error(e));
+          if (e != ErrorCode::kNone) r = hb_error(append_error(e, GroupWrite::kConsumerGroup));
           fx2.push_back([r = std::move(r), done = std::move(done)] { done(r); });
         });
   }

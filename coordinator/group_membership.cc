@@ -2,6 +2,7 @@
 // Kafka's GroupCoordinator (classic protocol) step by step; comments name the Kafka method.
 #include <random>
 
+#include "coordinator/append_error.h"
 #include "coordinator/group_coordinator.h"
 
 namespace fjord::coordinator {
@@ -47,29 +48,6 @@ bool same_protocols(const std::vector<MemberProtocol>& a, const std::vector<Memb
     if (a[i].name != b[i].name || a[i].metadata != b[i].metadata) return false;
   }
   return true;
-}
-
-// Kafka's GroupMetadataManager.storeGroup error mapping (an append that timed out waiting for
-// the ISR makes the members rejoin: REBALANCE_IN_PROGRESS).
-ErrorCode store_error(ErrorCode e) {
-  switch (e) {
-    case ErrorCode::kUnknownTopicOrPartition:
-    case ErrorCode::kNotEnoughReplicas:
-    case ErrorCode::kNotEnoughReplicasAfterAppend:
-      return ErrorCode::kCoordinatorNotAvailable;
-    case ErrorCode::kNotLeaderOrFollower:
-    case ErrorCode::kKafkaStorageError:
-    case ErrorCode::kNotCoordinator:
-      return ErrorCode::kNotCoordinator;
-    case ErrorCode::kRequestTimedOut:
-      return ErrorCode::kRebalanceInProgress;
-    case ErrorCode::kMessageTooLarge:
-    case ErrorCode::kRecordListTooLarge:
-    case ErrorCode::kInvalidFetchSize:
-      return ErrorCode::kUnknownServerError;
-    default:
-      return e;
-  }
 }
 
 }  // namespace
@@ -175,8 +153,9 @@ void GroupCoordinator::join_group(const msg::JoinGroupRequest& req, int16_t vers
                        Shard& s2 = shard_for(group_id);
                        Group* g2 = find_group(s2, group_id);
                        if (e != ErrorCode::kNone || g2 == nullptr) {
-                         ErrorCode err =
-                             e != ErrorCode::kNone ? store_error(e) : ErrorCode::kNotCoordinator;
+                         ErrorCode err = e != ErrorCode::kNone
+                                             ? append_error(e, GroupWrite::kClassicGroup)
+                                             : ErrorCode::kNotCoordinator;
                          fx2.push_back([done, r = join_error(err, version)] { done(r); });
                          return;
                        }
@@ -556,7 +535,8 @@ void GroupCoordinator::sync_group(const msg::SyncGroupRequest& req, int16_t vers
                     return;  // the group moved on while the write was in flight
                   }
                   if (e != ErrorCode::kNone) {
-                    reset_and_propagate_assignment_error(*g2, store_error(e), fx2);
+                    reset_and_propagate_assignment_error(
+                        *g2, append_error(e, GroupWrite::kClassicGroup), fx2);
                     maybe_prepare_rebalance(s2, *g2, fx2);
                   } else {
                     set_and_propagate_assignment(*g2, assignment, fx2);

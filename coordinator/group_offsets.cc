@@ -1,32 +1,10 @@
 // OffsetCommit / OffsetFetch / OffsetDelete and offset expiry, as Kafka's GroupCoordinator
 // (handleCommitOffsets, handleFetchOffsets, handleDeleteOffsets) and GroupMetadataManager
 // (storeOffsets, getOffsets, cleanupGroupMetadata, removeExpiredOffsets).
+#include "coordinator/append_error.h"
 #include "coordinator/group_coordinator.h"
 
 namespace fjord::coordinator {
-namespace {
-
-// GroupMetadataManager.storeOffsets: append errors as the client should see them
-// (REQUEST_TIMED_OUT, the ISR not caught up within offsets.commit.timeout.ms, stays as it is).
-ErrorCode commit_error(ErrorCode e) {
-  switch (e) {
-    case ErrorCode::kUnknownTopicOrPartition:
-    case ErrorCode::kNotEnoughReplicas:
-    case ErrorCode::kNotEnoughReplicasAfterAppend:
-      return ErrorCode::kCoordinatorNotAvailable;
-    case ErrorCode::kNotLeaderOrFollower:
-    case ErrorCode::kKafkaStorageError:
-      return ErrorCode::kNotCoordinator;
-    case ErrorCode::kMessageTooLarge:
-    case ErrorCode::kRecordListTooLarge:
-    case ErrorCode::kInvalidFetchSize:
-      return ErrorCode::kInvalidCommitOffsetSize;
-    default:
-      return e;
-  }
-}
-
-}  // namespace
 
 void GroupCoordinator::commit_offsets(const msg::OffsetCommitRequest& req, int16_t version,
                                       const PartitionExists& exists,
@@ -149,7 +127,7 @@ void GroupCoordinator::commit_offsets(const msg::OffsetCommitRequest& req, int16
                    if (e == ErrorCode::kNone) g2->offsets()[tp] = c;
                  }
                  if (e != ErrorCode::kNone) {
-                   ErrorCode mapped = commit_error(e);
+                   ErrorCode mapped = append_error(e, GroupWrite::kOffsetCommit);
                    for (auto& t : resp.topics) {
                      for (auto& p : t.partitions) {
                        if (p.error_code == 0) p.error_code = static_cast<int16_t>(mapped);
