@@ -1,12 +1,18 @@
 // The console session of the seed document (section 二.4), pasted as a new user would, through
-// the project's bin/ wrappers that run the official Kafka tools: kafka-topics --create (topic
-// `test`, 3 partitions, replication factor 1 on one broker), --list, --describe,
-// kafka-console-producer, kafka-console-consumer --from-beginning; the lines typed into the
-// producer come out of the consumer. With the Kafka 2.8 tools (--broker-list, the default of
-// FJORD_KAFKA_VERSION) and the 3.9 and 4.1 tools (--bootstrap-server). A fresh broker of the
-// target (FJORD_TEST_TARGET) per tool version, as a new user starts one. Also here: the version
-// switch itself, bin/kafka-server-start.sh / kafka-server-stop.sh starting and stopping
-// Fjord (Fjord only: those scripts start Fjord, never Kafka), and the ZooKeeper scripts.
+// the project's bin/ wrappers that run the official Kafka tools: kafka-topics --create (3
+// partitions), --list, --describe, kafka-console-producer, kafka-console-consumer
+// --from-beginning; the lines typed into the producer come out of the consumer. With the Kafka
+// 2.8 tools (--broker-list, the default of FJORD_KAFKA_VERSION) and the 3.9 and 4.1 tools
+// (--bootstrap-server: 4.1's console producer has no --broker-list), each:
+//  - ConsoleSession: on a fresh single broker of the target (FJORD_TEST_TARGET), as a new user
+//    starts one; replication factor 1, topic `test`.
+//  - ClusterConsoleSession: on a ZooKeeper + three-broker cluster in ZooKeeper mode, the seed's
+//    own setting: --replication-factor 2; the 2.8 kafka-topics goes through --zookeeper as in
+//    the seed, on the seed's topic `test`; 3.9 and 4.1 through --bootstrap-server on `test39`
+//    and `test41`. One cluster serves the three versions (ctest runs them in one process).
+// Also here: the version switch itself, bin/kafka-server-start.sh / kafka-server-stop.sh
+// starting and stopping Fjord (Fjord only: those scripts start Fjord, never Kafka), and the
+// ZooKeeper scripts.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,14 +20,19 @@
 
 #include <csignal>
 #include <memory>
+#include <optional>
 #include <ostream>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "integration-tests/harness/broker.h"
+#include "integration-tests/harness/cluster.h"
 #include "integration-tests/harness/command.h"
 #include "integration-tests/harness/gtest_skip.h"
+#include "integration-tests/harness/harness_error.h"
 #include "integration-tests/harness/paths.h"
 #include "integration-tests/harness/ports.h"
 #include "integration-tests/harness/process.h"
@@ -32,13 +43,24 @@ namespace fjord::itest {
 namespace {
 
 struct ToolVersion {
-  std::string version;      // FJORD_KAFKA_VERSION
-  std::string broker_flag;  // how its console producer is told the brokers
+  std::string version;                 // FJORD_KAFKA_VERSION
+  std::string broker_flag;             // how its console producer is told the brokers
+  bool topics_take_zookeeper = false;  // its kafka-topics still has --zookeeper (gone in 3.0)
 };
 
 // For test names and failure messages (instead of the bytes of the struct).
 void PrintTo(const ToolVersion& v, std::ostream* os) {
   *os << "FJORD_KAFKA_VERSION=" << v.version << " " << v.broker_flag;
+}
+
+const auto kToolVersions = ::testing::Values(ToolVersion{"2.8", "--broker-list", true},
+                                             ToolVersion{"3.9", "--bootstrap-server"},
+                                             ToolVersion{"4.1", "--bootstrap-server"});
+
+std::string test_name(const ::testing::TestParamInfo<ToolVersion>& info) {
+  std::string name = "Kafka" + info.param.version;
+  name.erase(std::remove(name.begin(), name.end(), '.'), name.end());
+  return name;
 }
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -61,78 +83,118 @@ CommandResult wrapper(const std::string& script, const std::vector<std::string>&
   return run_command(argv, options);
 }
 
-class ConsoleSession : public ::testing::TestWithParam<ToolVersion> {
- protected:
-  void SetUp() override {
-    broker_ = make_broker();
-    if (!broker_->unavailable_reason()) broker_->start();
-  }
-
-  CommandResult tool(const std::string& script, const std::vector<std::string>& args,
-                     RunOptions options = {}) {
-    return wrapper(script, args, GetParam().version, std::move(options));
-  }
-
-  std::unique_ptr<Broker> broker_;
+// The brokers a session talks to.
+struct SessionBrokers {
+  std::string bootstrap;       // every broker, comma-separated
+  std::string zookeeper;       // their ZooKeeper; empty for a broker without one
+  std::set<std::string> ids;   // every broker's id
+  int replication_factor = 1;  // what the session asks for
 };
 
-TEST_P(ConsoleSession, TopicCreatedListedDescribedAndTypedLinesComeOutOfTheConsumer) {
-  FJORD_SKIP_IF_UNAVAILABLE(*broker_);
-  const std::string bootstrap = broker_->bootstrap();
-  const std::string id = std::to_string(broker_->id());
+// What is wrong with kafka-topics --describe --topic `topic` (empty: nothing): three partitions
+// numbered 0-2, each with `replication_factor` distinct replicas among the brokers, led by one of
+// them, and all of them in sync.
+std::string describe_problem(const std::string& out, const std::string& topic,
+                             const SessionBrokers& at) {
+  const std::string rf = std::to_string(at.replication_factor);
+  if (!contains(out, "Topic: " + topic + "\t")) return "no 'Topic: " + topic + "'";
+  if (!contains(out, "PartitionCount: 3\t")) return "not 'PartitionCount: 3'";
+  if (!contains(out, "ReplicationFactor: " + rf + "\t")) {
+    return "not 'ReplicationFactor: " + rf + "'";
+  }
+  const std::regex row(R"(Partition: (\d+)\tLeader: (\S+)\tReplicas: ([\d,]+)\tIsr: ([\d,]*))");
+  const std::regex id(R"(\d+)");
+  auto ids_in = [&](const std::string& list) {
+    std::vector<std::string> ids;
+    for (auto it = std::sregex_iterator(list.begin(), list.end(), id);
+         it != std::sregex_iterator(); ++it) {
+      ids.push_back(it->str());
+    }
+    return ids;
+  };
+  int partition = 0;
+  for (const std::string& line : lines_of(out)) {
+    if (!contains(line, "Partition: ")) continue;
+    std::smatch m;
+    if (!std::regex_search(line, m, row)) return "unexpected row: " + line;
+    if (m[1] != std::to_string(partition++)) return "partitions out of order: " + line;
+    const std::vector<std::string> replicas = ids_in(m[3]);
+    const std::set<std::string> distinct(replicas.begin(), replicas.end());
+    if (replicas.size() != static_cast<size_t>(at.replication_factor) ||
+        distinct.size() != replicas.size()) {
+      return "not " + rf + " distinct replicas: " + line;
+    }
+    for (const std::string& r : replicas) {
+      if (!at.ids.contains(r)) return "a replica on no broker: " + line;
+    }
+    if (!distinct.contains(m[2])) return "no leader among the replicas: " + line;
+    const std::vector<std::string> isr = ids_in(m[4]);
+    if (std::set<std::string>(isr.begin(), isr.end()) != distinct ||
+        isr.size() != distinct.size()) {
+      return "the ISR is not every replica: " + line;
+    }
+  }
+  if (partition != 3) return std::to_string(partition) + " partition rows";
+  return "";
+}
 
-  // 1. bin/kafka-topics.sh --create --replication-factor 2 --partitions 3 --topic test (one
-  //    broker here: replication factor 1).
+// The session itself, with `tools` against `at` on `topic`. kafka-topics goes through
+// --zookeeper where the seed's does (tools that still have it, brokers with a ZooKeeper).
+void console_session(const ToolVersion& tools, const SessionBrokers& at,
+                     const std::string& topic) {
+  std::vector<std::string> topics_at = {"--bootstrap-server", at.bootstrap};
+  if (tools.topics_take_zookeeper && !at.zookeeper.empty()) {
+    topics_at = {"--zookeeper", at.zookeeper};
+  }
+  auto topics = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), topics_at.begin(), topics_at.end());
+    return wrapper("kafka-topics.sh", args, tools.version);
+  };
+
+  // 1. bin/kafka-topics.sh --create --replication-factor 2 --partitions 3 --topic test
   CommandResult created =
-      tool("kafka-topics.sh", {"--bootstrap-server", bootstrap, "--create", "--replication-factor",
-                               "1", "--partitions", "3", "--topic", "test"});
+      topics({"--create", "--replication-factor", std::to_string(at.replication_factor),
+              "--partitions", "3", "--topic", topic});
   ASSERT_TRUE(created.ok()) << created.describe();
-  EXPECT_EQ(lines_of(created.out), std::vector<std::string>{"Created topic test."})
+  EXPECT_EQ(lines_of(created.out), std::vector<std::string>{"Created topic " + topic + "."})
       << created.describe();
 
   // 2. --list
-  CommandResult listed = tool("kafka-topics.sh", {"--bootstrap-server", bootstrap, "--list"});
+  CommandResult listed = topics({"--list"});
   ASSERT_TRUE(listed.ok()) << listed.describe();
   std::vector<std::string> names = lines_of(listed.out);
-  EXPECT_NE(std::find(names.begin(), names.end(), "test"), names.end()) << listed.out;
+  EXPECT_NE(std::find(names.begin(), names.end(), topic), names.end()) << listed.out;
 
-  // 3. --describe --topic test: three partitions, each led by this broker, in sync.
-  CommandResult described = tool(
-      "kafka-topics.sh", {"--bootstrap-server", bootstrap, "--describe", "--topic", "test"});
-  ASSERT_TRUE(described.ok()) << described.describe();
-  EXPECT_TRUE(contains(described.out, "Topic: test\t")) << described.out;
-  EXPECT_TRUE(contains(described.out, "PartitionCount: 3\t")) << described.out;
-  EXPECT_TRUE(contains(described.out, "ReplicationFactor: 1\t")) << described.out;
-  std::vector<std::string> partitions;
-  for (const std::string& line : lines_of(described.out)) {
-    if (contains(line, "Partition: ")) partitions.push_back(line);
-  }
-  ASSERT_EQ(partitions.size(), 3u) << described.out;
-  for (size_t p = 0; p < partitions.size(); ++p) {
-    EXPECT_TRUE(contains(partitions[p], "Partition: " + std::to_string(p) + "\t"))
-        << partitions[p];
-    EXPECT_TRUE(contains(partitions[p], "Leader: " + id + "\t")) << partitions[p];
-    EXPECT_TRUE(contains(partitions[p], "Replicas: " + id + "\t")) << partitions[p];
-    EXPECT_TRUE(contains(partitions[p], "Isr: " + id)) << partitions[p];
-  }
+  // 3. --describe --topic test: three partitions, each with a leader and every replica in sync
+  //    (on a cluster, once the controller has elected the leaders).
+  CommandResult described;
+  std::string problem;
+  EXPECT_TRUE(wait_for(
+      [&] {
+        described = topics({"--describe", "--topic", topic});
+        problem = described.ok() ? describe_problem(described.out, topic, at) : "failed";
+        return problem.empty();
+      },
+      60s, 500ms))
+      << problem << "\n" << described.describe();
 
   // 4. bin/kafka-console-producer.sh --broker-list ... --topic test, lines typed in.
   const std::vector<std::string> typed = {"hello fjord", "你好，Kafka", "line three",
                                           "  spaces kept  ", "the last line"};
   std::string input;
   for (const std::string& line : typed) input += line + "\n";
-  CommandResult produced =
-      tool("kafka-console-producer.sh", {GetParam().broker_flag, bootstrap, "--topic", "test"},
-           {.stdin_data = input, .timeout = 60s});
+  CommandResult produced = wrapper("kafka-console-producer.sh",
+                                   {tools.broker_flag, at.bootstrap, "--topic", topic},
+                                   tools.version, {.stdin_data = input, .timeout = 60s});
   ASSERT_TRUE(produced.ok()) << produced.describe();
 
   // 5. bin/kafka-console-consumer.sh --from-beginning --topic test (a group of its own, as the
   //    console consumer makes one). Partitions are ordered separately: compare as sets.
   CommandResult consumed =
-      tool("kafka-console-consumer.sh",
-           {"--bootstrap-server", bootstrap, "--from-beginning", "--topic", "test",
-            "--max-messages", std::to_string(typed.size()), "--timeout-ms", "30000"},
-           {.timeout = 90s});
+      wrapper("kafka-console-consumer.sh",
+              {"--bootstrap-server", at.bootstrap, "--from-beginning", "--topic", topic,
+               "--max-messages", std::to_string(typed.size()), "--timeout-ms", "30000"},
+              tools.version, {.timeout = 90s});
   ASSERT_TRUE(consumed.ok()) << consumed.describe();
   std::vector<std::string> got = lines_of(consumed.out);
   std::vector<std::string> want = typed;
@@ -142,15 +204,74 @@ TEST_P(ConsoleSession, TopicCreatedListedDescribedAndTypedLinesComeOutOfTheConsu
   EXPECT_TRUE(contains(consumed.err, "Processed a total of 5 messages")) << consumed.describe();
 }
 
-INSTANTIATE_TEST_SUITE_P(Tools, ConsoleSession,
-                         ::testing::Values(ToolVersion{"2.8", "--broker-list"},
-                                           ToolVersion{"3.9", "--bootstrap-server"},
-                                           ToolVersion{"4.1", "--bootstrap-server"}),
-                         [](const ::testing::TestParamInfo<ToolVersion>& info) {
-                           std::string name = "Kafka" + info.param.version;
-                           name.erase(std::remove(name.begin(), name.end(), '.'), name.end());
-                           return name;
-                         });
+class ConsoleSession : public ::testing::TestWithParam<ToolVersion> {
+ protected:
+  void SetUp() override {
+    broker_ = make_broker();
+    if (!broker_->unavailable_reason()) broker_->start();
+  }
+
+  std::unique_ptr<Broker> broker_;
+};
+
+TEST_P(ConsoleSession, TopicCreatedListedDescribedAndTypedLinesComeOutOfTheConsumer) {
+  FJORD_SKIP_IF_UNAVAILABLE(*broker_);
+  // One broker: replication factor 1.
+  console_session(GetParam(),
+                  {.bootstrap = broker_->bootstrap(), .ids = {std::to_string(broker_->id())}},
+                  "test");
+}
+
+INSTANTIATE_TEST_SUITE_P(Tools, ConsoleSession, kToolVersions, test_name);
+
+class ClusterConsoleSession : public ::testing::TestWithParam<ToolVersion> {
+ protected:
+  // The first test starts the cluster (from the main thread, as brokers must be); the others
+  // of the suite reuse it.
+  void SetUp() override {
+    if (!cluster_) {
+      cluster_ = std::make_unique<Cluster>(3);
+      if (!cluster_->unavailable_reason()) {
+        try {
+          cluster_->start();
+        } catch (const HarnessError& e) {
+          start_error_ = e.what();
+        }
+      }
+    }
+    FJORD_SKIP_IF_UNAVAILABLE(*cluster_);
+    if (start_error_) FAIL() << "the cluster did not start: " << *start_error_;
+  }
+  static void TearDownTestSuite() { cluster_.reset(); }
+
+  static SessionBrokers brokers() {
+    SessionBrokers at{.bootstrap = cluster_->bootstrap(),
+                      .zookeeper = cluster_->zookeeper().connect_string(),
+                      .replication_factor = 2};
+    for (size_t i = 0; i < cluster_->size(); ++i) {
+      at.ids.insert(std::to_string(cluster_->broker(i).id()));
+    }
+    return at;
+  }
+
+  static std::unique_ptr<Cluster> cluster_;
+  static std::optional<std::string> start_error_;
+};
+
+std::unique_ptr<Cluster> ClusterConsoleSession::cluster_;
+std::optional<std::string> ClusterConsoleSession::start_error_;
+
+TEST_P(ClusterConsoleSession, TopicCreatedListedDescribedAndTypedLinesComeOutOfTheConsumer) {
+  // The seed's topic name for the seed's own way (2.8, --zookeeper); one topic per version.
+  std::string topic = "test";
+  if (!GetParam().topics_take_zookeeper) {
+    topic += GetParam().version;
+    topic.erase(std::remove(topic.begin(), topic.end(), '.'), topic.end());
+  }
+  console_session(GetParam(), brokers(), topic);
+}
+
+INSTANTIATE_TEST_SUITE_P(Tools, ClusterConsoleSession, kToolVersions, test_name);
 
 TEST(ToolVersionSwitch, DefaultIs28AndEachVersionRunsItsOwnJars) {
   // --version prints the tools' own version without a broker.

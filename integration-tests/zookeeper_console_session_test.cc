@@ -2,8 +2,9 @@
 // `test` is created with Kafka 2.8's `kafka-topics --zookeeper --replication-factor 2
 // --partitions 3`, another topic through --bootstrap-server with the 3.9 tools; --list and
 // --describe (Leader, Replicas, Isr) answer; `kafka-configs --zookeeper` (2.8) sets a topic
-// config that the brokers pick up; the console producer's lines come back from the console
-// consumer --from-beginning. Run against Kafka 3.9 in ZooKeeper mode first.
+// config that the brokers pick up. The console producer and consumer on such a cluster, with
+// the 2.8, 3.9 and 4.1 tools: console_session_test's ClusterConsoleSession. Run against
+// Kafka 3.9 in ZooKeeper mode first.
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -126,30 +127,6 @@ TEST_F(ZooKeeperConsoleSession, TopicsConfigsThroughZooKeeper) {
       },
       60s, 1s))
       << broker_view.describe();
-}
-
-TEST_F(ZooKeeperConsoleSession, ConsoleProducerThenConsumerFromBeginning) {
-  CommandResult created = zk28("kafka.admin.TopicCommand", {"--create", "--topic", "test",
-                                                            "--replication-factor", "2",
-                                                            "--partitions", "3"});
-  ASSERT_TRUE(created.ok()) << created.describe();
-  std::vector<std::string> sent;
-  std::string input;
-  for (int i = 0; i < 30; ++i) {
-    sent.push_back("line " + std::to_string(i));
-    input += sent.back() + "\n";
-  }
-  CommandResult produced = boot39("kafka.tools.ConsoleProducer",
-                                  {"--topic", "test", "--producer-property", "acks=all"},
-                                  {.stdin_data = input, .timeout = 120s});
-  ASSERT_TRUE(produced.ok()) << produced.describe();
-  CommandResult consumed = boot39("org.apache.kafka.tools.consumer.ConsoleConsumer",
-                                  {"--topic", "test", "--from-beginning", "--max-messages",
-                                   std::to_string(sent.size()), "--timeout-ms", "60000"});
-  ASSERT_TRUE(consumed.ok()) << consumed.describe();
-  std::vector<std::string> got = lines_of(consumed.out);
-  EXPECT_EQ(std::multiset<std::string>(got.begin(), got.end()),
-            std::multiset<std::string>(sent.begin(), sent.end()));
 }
 
 }  // namespace
