@@ -80,6 +80,16 @@ bool Group::is_static_member_fenced(const std::optional<std::string>& instance_i
   return current != nullptr && *current != member_id;
 }
 
+ErrorCode Group::member_error(const std::string& member_id,
+                              const std::optional<std::string>& instance_id,
+                              int32_t generation) const {
+  if (is(GroupState::kDead)) return ErrorCode::kCoordinatorNotAvailable;
+  if (is_static_member_fenced(instance_id, member_id)) return ErrorCode::kFencedInstanceId;
+  if (!has(member_id)) return ErrorCode::kUnknownMemberId;
+  if (generation != generation_) return ErrorCode::kIllegalGeneration;
+  return ErrorCode::kNone;
+}
+
 void Group::replace_static_member(const std::string& instance_id, const std::string& old_id,
                                   const std::string& new_id) {
   auto it = members_.find(old_id);

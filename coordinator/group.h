@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "coordinator/group_records.h"
+#include "protocol/error_code.h"
 #include "protocol/generated/describe_groups.h"
 #include "protocol/generated/join_group.h"
 #include "protocol/generated/sync_group.h"
@@ -93,6 +94,12 @@ class Group {
   // KIP-345: a request naming an instance id whose current member id differs is fenced.
   bool is_static_member_fenced(const std::optional<std::string>& instance_id,
                                const std::string& member_id) const;
+  // The member checks of SyncGroup, Heartbeat and a member's OffsetCommit (Kafka's
+  // handleSyncGroup, handleHeartbeat, validateOffsetCommit): COORDINATOR_NOT_AVAILABLE for a
+  // dead group, FENCED_INSTANCE_ID, UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, in that order; kNone
+  // when `member_id` is a member of this generation.
+  ErrorCode member_error(const std::string& member_id,
+                         const std::optional<std::string>& instance_id, int32_t generation) const;
   // The static member `old_id` continues as `new_id` (a restarted static member rejoining).
   void replace_static_member(const std::string& instance_id, const std::string& old_id,
                              const std::string& new_id);

@@ -99,6 +99,28 @@ std::optional<std::string> member_epoch_error(const ConsumerMember& m, int32_t r
   return std::nullopt;
 }
 
+// A member id the group does not know.
+HbResponse unknown_member(const std::string& member_id, const std::string& group_id) {
+  return hb_error(ErrorCode::kUnknownMemberId,
+                  "Member " + member_id + " is not a member of group " + group_id + ".");
+}
+
+// throwIfStaticMemberIsUnknown, then throwIfInstanceIdIsFenced: nullopt when `sm`, the member
+// holding `instance_id`, is `member_id`.
+std::optional<HbResponse> static_member_error(const ConsumerMember* sm,
+                                              const std::string& instance_id,
+                                              const std::string& member_id) {
+  if (sm == nullptr) {
+    return hb_error(ErrorCode::kUnknownMemberId, "Instance id " + instance_id + " is unknown.");
+  }
+  if (sm->member_id != member_id) {
+    return hb_error(ErrorCode::kFencedInstanceId,
+                    "Static member " + member_id + " with instance id " + instance_id +
+                        " was fenced by member " + sm->member_id + ".");
+  }
+  return std::nullopt;
+}
+
 bool same_reconciliation(const ConsumerMember& a, const ConsumerMember& b) {
   return a.state == b.state && a.member_epoch == b.member_epoch && a.assigned == b.assigned &&
          a.pending_revocation == b.pending_revocation;
@@ -243,23 +265,12 @@ msg::ConsumerGroupHeartbeatResponse GroupCoordinator::consumer_group_heartbeat_l
     r.member_id = req.member_id;
     r.member_epoch = epoch;
     if (!req.instance_id) {
-      if (g->member(req.member_id) == nullptr) {
-        return hb_error(ErrorCode::kUnknownMemberId,
-                        "Member " + req.member_id + " is not a member of group " + group_id + ".");
-      }
+      if (g->member(req.member_id) == nullptr) return unknown_member(req.member_id, group_id);
       fence_consumer_member(*g, req.member_id, "the member left the group");
       return r;
     }
     ConsumerMember* sm = g->static_member(*req.instance_id);
-    if (sm == nullptr) {
-      return hb_error(ErrorCode::kUnknownMemberId,
-                      "Instance id " + *req.instance_id + " is unknown.");
-    }
-    if (sm->member_id != req.member_id) {
-      return hb_error(ErrorCode::kFencedInstanceId,
-                      "Static member " + req.member_id + " with instance id " + *req.instance_id +
-                          " was fenced by member " + sm->member_id + ".");
-    }
+    if (auto error = static_member_error(sm, *req.instance_id, req.member_id)) return *error;
     if (epoch == kLeaveGroupStaticMemberEpoch) {
       // A static member leaves for a while: it keeps its partitions (epoch -2) until it
       // rejoins with a new member id or its session expires.
@@ -314,8 +325,7 @@ msg::ConsumerGroupHeartbeatResponse GroupCoordinator::consumer_group_heartbeat_l
       spdlog::info("[GroupId {}] Member {} joins the consumer group using the consumer protocol.",
                    group_id, member_id);
     } else {
-      return hb_error(ErrorCode::kUnknownMemberId,
-                      "Member " + member_id + " is not a member of group " + group_id + ".");
+      return unknown_member(member_id, group_id);
     }
     if (auto why = member_epoch_error(member, epoch, owned)) {
       return hb_error(ErrorCode::kFencedMemberEpoch, *why);
@@ -357,15 +367,7 @@ msg::ConsumerGroupHeartbeatResponse GroupCoordinator::consumer_group_heartbeat_l
         }
       }
     } else {
-      if (sm == nullptr) {
-        return hb_error(ErrorCode::kUnknownMemberId,
-                        "Instance id " + *req.instance_id + " is unknown.");
-      }
-      if (sm->member_id != member_id) {
-        return hb_error(ErrorCode::kFencedInstanceId,
-                        "Static member " + member_id + " with instance id " + *req.instance_id +
-                            " was fenced by member " + sm->member_id + ".");
-      }
+      if (auto error = static_member_error(sm, *req.instance_id, member_id)) return *error;
       member = *sm;
       if (auto why = member_epoch_error(member, epoch, owned)) {
         return hb_error(ErrorCode::kFencedMemberEpoch, *why);

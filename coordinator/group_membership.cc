@@ -491,14 +491,10 @@ void GroupCoordinator::sync_group(const msg::SyncGroupRequest& req, int16_t vers
       fail(status);
     } else if (g == nullptr) {
       fail(ErrorCode::kUnknownMemberId);
-    } else if (g->is(GroupState::kDead)) {
-      fail(ErrorCode::kCoordinatorNotAvailable);
-    } else if (g->is_static_member_fenced(req.group_instance_id, req.member_id)) {
-      fail(ErrorCode::kFencedInstanceId);
-    } else if (!g->has(req.member_id)) {
-      fail(ErrorCode::kUnknownMemberId);
-    } else if (req.generation_id != g->generation()) {
-      fail(ErrorCode::kIllegalGeneration);
+    } else if (ErrorCode invalid =
+                   g->member_error(req.member_id, req.group_instance_id, req.generation_id);
+               invalid != ErrorCode::kNone) {
+      fail(invalid);
     } else if ((req.protocol_type && g->protocol_type() != req.protocol_type) ||
                (req.protocol_name && g->protocol_name() != req.protocol_name)) {
       fail(ErrorCode::kInconsistentGroupProtocol);
@@ -581,13 +577,11 @@ msg::HeartbeatResponse GroupCoordinator::heartbeat(const msg::HeartbeatRequest& 
   if (status != ErrorCode::kNone) return result(status);
   Group* g = find_group(s, req.group_id);
   if (g == nullptr) return result(ErrorCode::kUnknownMemberId);
-  if (g->is(GroupState::kDead)) return result(ErrorCode::kCoordinatorNotAvailable);
-  if (g->is_static_member_fenced(req.group_instance_id, req.member_id)) {
-    return result(ErrorCode::kFencedInstanceId);
+  if (ErrorCode invalid = g->member_error(req.member_id, req.group_instance_id, req.generation_id);
+      invalid != ErrorCode::kNone) {
+    return result(invalid);
   }
   Member* m = g->member(req.member_id);
-  if (m == nullptr) return result(ErrorCode::kUnknownMemberId);
-  if (req.generation_id != g->generation()) return result(ErrorCode::kIllegalGeneration);
   switch (g->state()) {
     case GroupState::kEmpty:
       return result(ErrorCode::kUnknownMemberId);

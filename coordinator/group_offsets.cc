@@ -60,14 +60,7 @@ void GroupCoordinator::commit_offsets(const msg::OffsetCommitRequest& req, int16
       if (g->is(GroupState::kDead)) {
         e = ErrorCode::kCoordinatorNotAvailable;
       } else if (generation >= 0 || !req.member_id.empty() || req.group_instance_id) {
-        if (req.group_instance_id &&
-            g->is_static_member_fenced(req.group_instance_id, req.member_id)) {
-          e = ErrorCode::kFencedInstanceId;
-        } else if (!g->has(req.member_id)) {
-          e = ErrorCode::kUnknownMemberId;
-        } else if (generation != g->generation()) {
-          e = ErrorCode::kIllegalGeneration;
-        }
+        e = g->member_error(req.member_id, req.group_instance_id, generation);
       } else if (!g->is(GroupState::kEmpty)) {
         // Only members commit for a group with members.
         e = ErrorCode::kUnknownMemberId;
