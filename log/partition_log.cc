@@ -75,6 +75,7 @@ std::shared_ptr<const PartitionLog::SegmentList> PartitionLog::snapshot() const 
 }
 
 void PartitionLog::publish(std::shared_ptr<const SegmentList> list) {
+  active_ = list->back();
   std::lock_guard lock(segments_mu_);
   segments_ = std::move(list);
 }
@@ -216,6 +217,7 @@ Result<AppendInfo> PartitionLog::append_as_leader(std::span<uint8_t> batches, in
   {
     std::lock_guard lock(writer_mu_);
     if (closed_) return ErrorCode::kKafkaStorageError;
+    const int64_t now = clock_->now_ms();
     if (batches.size() > static_cast<size_t>(cfg.segment_bytes)) {
       return ErrorCode::kRecordListTooLarge;
     }
@@ -236,7 +238,7 @@ Result<AppendInfo> PartitionLog::append_as_leader(std::span<uint8_t> batches, in
         if (ErrorCode ce = check_client_batch(*view); ce != ErrorCode::kNone) return ce;
       }
       if (record_checks_needed(*view, cfg)) {
-        ErrorCode ce = check_records(*view, cfg, tp_, clock_->now_ms(), record_errors);
+        ErrorCode ce = check_records(*view, cfg, tp_, now, record_errors);
         if (ce != ErrorCode::kNone) return ce;
       }
       // LogValidator: under CreateTime the batch's maxTimestamp is its largest record
@@ -263,7 +265,6 @@ Result<AppendInfo> PartitionLog::append_as_leader(std::span<uint8_t> batches, in
       return info;
     }
     int64_t next = log_end_offset();
-    int64_t now = clock_->now_ms();
     if (!options.may_block) {
       // Decided before the batches are touched: a refused append is retried as it came.
       int64_t last = next - 1;
@@ -275,7 +276,8 @@ Result<AppendInfo> PartitionLog::append_as_leader(std::span<uint8_t> batches, in
                                       : bh::max_timestamp(b.data));
         return ErrorCode::kNone;
       });
-      auto ready = maybe_roll(static_cast<int64_t>(batches.size()), max_ts, last, false);
+      auto ready =
+          maybe_roll(cfg, now, static_cast<int64_t>(batches.size()), max_ts, last, false);
       if (!ready) return ready.error();
       if (!*ready) return AppendInfo{.would_block = true};
     }
@@ -294,7 +296,7 @@ Result<AppendInfo> PartitionLog::append_as_leader(std::span<uint8_t> batches, in
       return producers_.validate_and_stage(ProducerBatch::from_header(b.data), producer_append);
     });
     if (e != ErrorCode::kNone) return e;
-    if (auto r = append_locked(batches, info); !r) return r.error();
+    if (auto r = append_locked(batches, info, cfg, now); !r) return r.error();
     producers_.commit(producer_append);
     producers_.update_map_end_offset(log_end_offset());
     if (leader_epoch >= 0 && leader_epoch > epochs_->latest_epoch().value_or(-1)) {
@@ -341,7 +343,7 @@ Result<AppendInfo> PartitionLog::append_as_follower(std::span<uint8_t> batches) 
       producers_.stage_unchecked(ProducerBatch::from_header(b.data), producer_append);
       return ErrorCode::kNone;
     });
-    if (auto r = append_locked(batches, info); !r) return r.error();
+    if (auto r = append_locked(batches, info, cfg, clock_->now_ms()); !r) return r.error();
     producers_.commit(producer_append);
     producers_.update_map_end_offset(log_end_offset());
     // Kafka's maybeAssignEpochStartOffset for each batch of a replica append.
@@ -366,7 +368,8 @@ Result<AppendInfo> PartitionLog::append_as_follower(std::span<uint8_t> batches) 
 }
 
 // Offsets are in place; computes the append's summary, rolls if needed, writes, publishes.
-Result<void> PartitionLog::append_locked(std::span<uint8_t> batches, AppendInfo& info) {
+Result<void> PartitionLog::append_locked(std::span<uint8_t> batches, AppendInfo& info,
+                                         const LogConfig& cfg, int64_t now_ms) {
   (void)for_each_batch(batches, [&](Framed b) {
     if (info.first_offset < 0) info.first_offset = bh::base_offset(b.data);
     info.last_offset = bh::last_offset(b.data);
@@ -380,20 +383,19 @@ Result<void> PartitionLog::append_locked(std::span<uint8_t> batches, AppendInfo&
     return ErrorCode::kNone;
   });
   info.bytes = static_cast<int64_t>(batches.size());
-  if (auto r = maybe_roll(info.bytes, info.max_timestamp, info.last_offset, true); !r) {
+  if (auto r = maybe_roll(cfg, now_ms, info.bytes, info.max_timestamp, info.last_offset, true);
+      !r) {
     return r.error();
   }
-  SegmentPtr seg = active();
-  if (auto r = seg->append(info.last_offset, batches); !r) return r;
+  if (auto r = active_->append(info.last_offset, batches); !r) return r;
   log_end_offset_.store(info.last_offset + 1, std::memory_order_release);
   info.log_start_offset = log_start_offset();
   return {};
 }
 
-Result<bool> PartitionLog::maybe_roll(int64_t messages_size, int64_t max_timestamp,
-                                      int64_t max_offset, bool may_block) {
-  LogConfig cfg = config();
-  SegmentPtr seg = active();
+Result<bool> PartitionLog::maybe_roll(const LogConfig& cfg, int64_t now_ms, int64_t messages_size,
+                                      int64_t max_timestamp, int64_t max_offset, bool may_block) {
+  Segment* seg = active_.get();
   if (!seg->writable()) {
     if (!may_block) return false;
     if (auto r = seg->ensure_writable(); !r) return r.error();
@@ -403,7 +405,7 @@ Result<bool> PartitionLog::maybe_roll(int64_t messages_size, int64_t max_timesta
                max_timestamp,
                max_offset,
                static_cast<int32_t>(messages_size),
-               clock_->now_ms()};
+               now_ms};
   if (!seg->should_roll(p)) return true;
   if (!may_block) return false;
   // Kafka rolls at the log end offset; when the relative offset would overflow int32, at
@@ -454,7 +456,7 @@ Result<void> PartitionLog::roll_locked(int64_t new_base) {
 Result<void> PartitionLog::roll() {
   std::lock_guard lock(writer_mu_);
   if (closed_) return ErrorCode::kKafkaStorageError;
-  if (active()->size() == 0) return {};
+  if (active_->size() == 0) return {};
   return roll_locked(log_end_offset());
 }
 

@@ -217,13 +217,14 @@ class PartitionLog {
   std::shared_ptr<const SegmentList> snapshot() const;
   void publish(std::shared_ptr<const SegmentList> list);
   SegmentPtr active() const { return snapshot()->back(); }
-  // Writer-locked helpers.
+  // Writer-locked helpers. `cfg` and `now_ms` are the append's, read once per append.
   // Rolls when the append described needs it; with !may_block returns false instead of any
   // file work (the roll, or the active segment's first-write index growth).
-  Result<bool> maybe_roll(int64_t messages_size, int64_t max_timestamp, int64_t max_offset,
-                          bool may_block);
+  Result<bool> maybe_roll(const LogConfig& cfg, int64_t now_ms, int64_t messages_size,
+                          int64_t max_timestamp, int64_t max_offset, bool may_block);
   Result<void> roll_locked(int64_t new_base);
-  Result<void> append_locked(std::span<uint8_t> batches, AppendInfo& info);
+  Result<void> append_locked(std::span<uint8_t> batches, AppendInfo& info, const LogConfig& cfg,
+                             int64_t now_ms);
   void schedule_delete(std::vector<SegmentPtr> doomed);
   // Producer state as of the log end: the latest snapshot, then the batches after it.
   Result<void> rebuild_producer_state();
@@ -246,6 +247,10 @@ class PartitionLog {
   ProducerStateManager producers_;  // guarded by writer_mu_
   mutable std::mutex segments_mu_;
   std::shared_ptr<const SegmentList> segments_;
+  // The last of segments_, for writer-locked code: set by publish, which runs under
+  // writer_mu_ (or in open, before anyone else sees the log). Saves the append path the
+  // snapshot's lock and reference counts.
+  SegmentPtr active_;
   std::atomic<int64_t> log_start_offset_{0};
   std::atomic<int64_t> log_end_offset_{0};
   std::atomic<int64_t> high_watermark_{0};

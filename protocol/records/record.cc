@@ -29,7 +29,87 @@ bool read_header(Reader& r, RecordHeader& out) {
   return read_nullable(r, out.value);
 }
 
+// Pointer-walking varints for skip(): p advances; false when the bytes end first or the
+// varint is too long (Reader's limits: 5 bytes, 10 for a varlong).
+template <int kMaxBytes>
+bool read_uvar(const uint8_t*& p, const uint8_t* end, uint64_t& out) {
+  uint64_t result = 0;
+  for (int i = 0; i < kMaxBytes; ++i) {
+    if (p == end) return false;
+    uint8_t b = *p++;
+    result |= static_cast<uint64_t>(b & 0x7f) << (7 * i);
+    if ((b & 0x80) == 0) {
+      out = result;
+      return true;
+    }
+  }
+  return false;
+}
+bool read_varint(const uint8_t*& p, const uint8_t* end, int32_t& out) {
+  uint64_t v;
+  if (!read_uvar<5>(p, end, v)) return false;
+  auto u = static_cast<uint32_t>(v);
+  out = static_cast<int32_t>((u >> 1) ^ (~(u & 1) + 1));
+  return true;
+}
+bool read_varlong(const uint8_t*& p, const uint8_t* end, int64_t& out) {
+  uint64_t v;
+  if (!read_uvar<10>(p, end, v)) return false;
+  out = static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1));
+  return true;
+}
+// A length of at least `min` (-1: nullable) that fits in what is left, and its bytes.
+bool skip_sized(const uint8_t*& p, const uint8_t* end, int32_t min) {
+  int32_t n;
+  if (!read_varint(p, end, n) || n < min) return false;
+  if (n > 0) {
+    if (static_cast<size_t>(n) > static_cast<size_t>(end - p)) return false;
+    p += n;
+  }
+  return true;
+}
+
 }  // namespace
+
+bool RecordReader::skip(int32_t& offset_delta, int64_t& timestamp) {
+  if (read_ >= count_) {
+    if (error_ == RecordError::kNone && pos_ != data_.size()) {
+      return fail(RecordError::kRecordCountMismatch);
+    }
+    return false;
+  }
+  if (pos_ >= data_.size()) return fail(RecordError::kRecordCountMismatch);
+  const uint8_t* p = data_.data() + pos_;
+  const uint8_t* end = data_.data() + data_.size();
+  int32_t length;
+  if (!read_varint(p, end, length) || length < 0 ||
+      static_cast<size_t>(length) > static_cast<size_t>(end - p)) {
+    return fail(RecordError::kInvalidRecord);
+  }
+  const uint8_t* body_end = p + length;
+  int64_t timestamp_delta;
+  int32_t headers;
+  if (p == body_end) return fail(RecordError::kInvalidRecord);  // no attributes byte
+  ++p;
+  if (!read_varlong(p, body_end, timestamp_delta) || !read_varint(p, body_end, offset_delta) ||
+      !skip_sized(p, body_end, -1) || !skip_sized(p, body_end, -1) ||
+      !read_varint(p, body_end, headers) || headers < 0 ||
+      static_cast<size_t>(headers) > static_cast<size_t>(body_end - p) / 2) {
+    return fail(RecordError::kInvalidRecord);
+  }
+  for (int32_t i = 0; i < headers; ++i) {
+    // A header key is never null; its value may be.
+    if (!skip_sized(p, body_end, 0) || !skip_sized(p, body_end, -1)) {
+      return fail(RecordError::kInvalidRecord);
+    }
+  }
+  if (p != body_end) return fail(RecordError::kInvalidRecord);
+  timestamp = context_.log_append_time ? context_.max_timestamp
+                                       : wrapping_add(context_.base_timestamp, timestamp_delta);
+  pos_ = static_cast<size_t>(body_end - data_.data());
+  ++read_;
+  return true;
+}
 
 bool HeaderIterator::next(RecordHeader& out) {
   if (left_ <= 0) return false;

@@ -66,6 +66,9 @@ class RecordReader {
   // The next record, or false when all `count` records were read or the bytes are malformed.
   // After false, error() is kNone only if exactly `count` well-formed records filled the bytes.
   bool next(Record& out);
+  // As next(), with the same checks and errors, but only the offset delta and the timestamp
+  // come out: the validation walk of a leader append, without building a Record.
+  bool skip(int32_t& offset_delta, int64_t& timestamp);
   RecordError error() const { return error_; }
   int32_t records_read() const { return read_; }
 

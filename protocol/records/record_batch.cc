@@ -83,18 +83,19 @@ RecordError RecordBatchView::validate_records(DecompressionBuffer& scratch,
   }
   auto reader = records(scratch, options.max_decompressed);
   if (!reader) return reader.error();
-  Record record;
+  int32_t offset_delta;
+  int64_t timestamp;
   int32_t index = 0;
   int32_t previous = -1;
   int64_t max_timestamp = kNoTimestamp;
-  while (reader->next(record)) {
+  while (reader->skip(offset_delta, timestamp)) {
     if (options.contiguous_offsets
-            ? record.offset_delta != index
-            : (record.offset_delta <= previous || record.offset_delta > last_offset_delta())) {
+            ? offset_delta != index
+            : (offset_delta <= previous || offset_delta > last_offset_delta())) {
       return RecordError::kInvalidOffset;
     }
-    previous = record.offset_delta;
-    max_timestamp = std::max(max_timestamp, record.timestamp);
+    previous = offset_delta;
+    max_timestamp = std::max(max_timestamp, timestamp);
     ++index;
   }
   if (max_record_timestamp != nullptr) *max_record_timestamp = max_timestamp;

@@ -356,6 +356,53 @@ TEST(RecordBatchTest, GapsInOffsetsAfterCompaction) {
   EXPECT_EQ(timestamps, (std::vector<int64_t>{6000, 6001, 6002}));
 }
 
+// skip() is next() without the Record: over intact and damaged record bytes, both see the
+// same offset deltas and timestamps, stop at the same record and report the same error.
+TEST(RecordBatchTest, SkipAgreesWithNextOnDamagedRecords) {
+  Bytes intact = build(BatchOptions{}, 30);
+  ByteView records = ByteView(intact).subspan(batch_header::kSize);
+  RecordContext context{0, 1000, 1290, false};
+  uint32_t seed = 12345;
+  auto random = [&seed] { return seed = seed * 1103515245 + 12345, seed >> 8; };
+  int failed = 0, stopped_early = 0;
+  for (int round = 0; round < 20000; ++round) {
+    Bytes damaged(records.begin(), records.end());
+    int flips = round == 0 ? 0 : 1 + static_cast<int>(random() % 3);
+    // Half the new bytes are varint edge values (-1, 0, the continuation bit, ...).
+    static constexpr uint8_t kEdges[] = {0x00, 0x01, 0x02, 0x7f, 0x80, 0xff};
+    for (int i = 0; i < flips; ++i) {
+      size_t at = random() % damaged.size();
+      damaged[at] = random() % 2 ? kEdges[random() % 6] : static_cast<uint8_t>(random());
+    }
+    size_t cut = round % 5 == 4 ? random() % damaged.size() : damaged.size();
+    int32_t count = round % 7 == 6 ? 31 : 30;
+    RecordReader full(ByteView(damaged.data(), cut), count, context);
+    RecordReader lean(ByteView(damaged.data(), cut), count, context);
+    Record record;
+    int32_t offset_delta = 0;
+    int64_t timestamp = 0;
+    int32_t returned = 0;
+    for (;; ++returned) {
+      bool a = full.next(record);
+      bool b = lean.skip(offset_delta, timestamp);
+      ASSERT_EQ(a, b) << "round " << round;
+      if (!a) break;
+      ASSERT_EQ(record.offset_delta, offset_delta) << "round " << round;
+      ASSERT_EQ(record.timestamp, timestamp) << "round " << round;
+    }
+    ASSERT_EQ(full.error(), lean.error()) << "round " << round;
+    ASSERT_EQ(full.records_read(), lean.records_read()) << "round " << round;
+    if (full.error() != RecordError::kNone) ++failed;
+    if (round == 0) {
+      ASSERT_EQ(full.error(), RecordError::kNone);
+    }
+    if (returned < count) ++stopped_early;
+  }
+  // The damage reaches the checks: most rounds end in an error, some before the last record.
+  EXPECT_GT(failed, 10000);
+  EXPECT_GT(stopped_early, 0);
+}
+
 TEST(ControlRecordTest, TransactionMarkerRoundTrip) {
   Bytes bytes;
   TransactionMarker marker;
