@@ -268,6 +268,35 @@ class Emitter:
                 out.append('%s}' % p)
 
     # ---- per struct -------------------------------------------------------------------------
+    @staticmethod
+    def each_regular(regular, ctx, out, emit):
+        """Calls emit(f, nullable, indent) for every untagged field the versions in ctx may hold,
+        inside `if (<version condition>)` where only some of them do."""
+        for f in regular:
+            c = cond(f.versions, ctx)
+            if c is False:
+                continue
+            n = expr(cond(f.nullable, f.versions.intersect(ctx)))
+            if c is True:
+                emit(f, n, 2)
+            else:
+                out.append('  if (%s) {' % c)
+                emit(f, n, 4)
+                out.append('  }')
+
+    @staticmethod
+    def open_flex(flex, out):
+        """Opens the tagged-fields part, inside `if (<flexible>)` unless every version in the
+        context is flexible; returns its indent. close_flex ends it."""
+        if flex is not True:
+            out.append('  if (%s) {' % flex)
+        return 2 if flex is True else 4
+
+    @staticmethod
+    def close_flex(flex, out):
+        if flex is not True:
+            out.append('  }')
+
     def struct_body(self, qual, fields, ctx):
         """Definitions of read/write/wire_size/can_encode for one struct."""
         flex = self.flex(ctx)
@@ -279,22 +308,11 @@ class Emitter:
         # read
         out.append('void %s::read([[maybe_unused]] ::fjord::Reader& r, '
                    '[[maybe_unused]] int16_t v) {' % qual)
-        for f in regular:
-            c = cond(f.versions, ctx)
-            if c is False:
-                continue
-            n = expr(cond(f.nullable, f.versions.intersect(ctx)))
-            if c is True:
-                self.read_value(f, 'this->' + f.member, 'r', C, n, out, 2)
-            else:
-                out.append('  if (%s) {' % c)
-                self.read_value(f, 'this->' + f.member, 'r', C, n, out, 4)
-                out.append('  }')
+        self.each_regular(regular, ctx, out, lambda f, n, ind: self.read_value(
+            f, 'this->' + f.member, 'r', C, n, out, ind))
         if flex is not False:
-            ind = 2 if flex is True else 4
+            ind = self.open_flex(flex, out)
             p = ' ' * ind
-            if flex is not True:
-                out.append('  if (%s) {' % flex)
             live = [f for f in tagged if cond(f.versions, ctx) is not False]
             if not live:
                 out.append('%s::fjord::msg::codec::read_tagged_fields(r, this->unknown_tagged_fields, '
@@ -318,30 +336,18 @@ class Emitter:
                 out.append('%s      return false;' % p)
                 out.append('%s  }' % p)
                 out.append('%s});' % p)
-            if flex is not True:
-                out.append('  }')
+            self.close_flex(flex, out)
         out.append('}')
         out.append('')
 
         # write
         out.append('void %s::write([[maybe_unused]] ::fjord::Writer& w, '
                    '[[maybe_unused]] int16_t v) const {' % qual)
-        for f in regular:
-            c = cond(f.versions, ctx)
-            if c is False:
-                continue
-            n = expr(cond(f.nullable, f.versions.intersect(ctx)))
-            if c is True:
-                self.write_value(f, 'this->' + f.member, C, n, out, 2)
-            else:
-                out.append('  if (%s) {' % c)
-                self.write_value(f, 'this->' + f.member, C, n, out, 4)
-                out.append('  }')
+        self.each_regular(regular, ctx, out, lambda f, n, ind: self.write_value(
+            f, 'this->' + f.member, C, n, out, ind))
         if flex is not False:
-            ind = 2 if flex is True else 4
+            ind = self.open_flex(flex, out)
             p = ' ' * ind
-            if flex is not True:
-                out.append('  if (%s) {' % flex)
             live = [f for f in tagged if cond(f.versions, ctx) is not False]
             count = ['this->unknown_tagged_fields.size()']
             for f in live:
@@ -369,30 +375,18 @@ class Emitter:
             else:
                 out.append('%s::fjord::msg::codec::UnknownTagWriter(w, this->unknown_tagged_fields)'
                            '.write_rest();' % p)
-            if flex is not True:
-                out.append('  }')
+            self.close_flex(flex, out)
         out.append('}')
         out.append('')
 
         # wire_size
         out.append('size_t %s::wire_size([[maybe_unused]] int16_t v) const {' % qual)
         out.append('  size_t n = 0;')
-        for f in regular:
-            c = cond(f.versions, ctx)
-            if c is False:
-                continue
-            nl = expr(cond(f.nullable, f.versions.intersect(ctx)))
-            if c is True:
-                self.size_value(f, 'this->' + f.member, 'n', C, nl, out, 2)
-            else:
-                out.append('  if (%s) {' % c)
-                self.size_value(f, 'this->' + f.member, 'n', C, nl, out, 4)
-                out.append('  }')
+        self.each_regular(regular, ctx, out, lambda f, n, ind: self.size_value(
+            f, 'this->' + f.member, 'n', C, n, out, ind))
         if flex is not False:
-            ind = 2 if flex is True else 4
+            ind = self.open_flex(flex, out)
             p = ' ' * ind
-            if flex is not True:
-                out.append('  if (%s) {' % flex)
             out.append('%ssize_t count = this->unknown_tagged_fields.size();' % p)
             out.append('%sn += ::fjord::msg::codec::unknown_tagged_size(this->unknown_tagged_fields);' %
                        p)
@@ -412,8 +406,7 @@ class Emitter:
                            'size;' % (p, f.tag))
                 out.append('%s}' % p)
             out.append('%sn += ::fjord::uvarint_size(count);' % p)
-            if flex is not True:
-                out.append('  }')
+            self.close_flex(flex, out)
         out.append('  return n;')
         out.append('}')
         out.append('')
