@@ -14,10 +14,9 @@
 // starting and stopping Fjord (Fjord only: those scripts start Fjord, never Kafka), and the
 // ZooKeeper scripts.
 #include <gtest/gtest.h>
-
-#include <algorithm>
 #include <signal.h>
 
+#include <algorithm>
 #include <csignal>
 #include <memory>
 #include <optional>
@@ -31,6 +30,7 @@
 #include "integration-tests/harness/broker.h"
 #include "integration-tests/harness/cluster.h"
 #include "integration-tests/harness/command.h"
+#include "integration-tests/harness/console_output.h"
 #include "integration-tests/harness/gtest_skip.h"
 #include "integration-tests/harness/harness_error.h"
 #include "integration-tests/harness/paths.h"
@@ -61,26 +61,6 @@ std::string test_name(const ::testing::TestParamInfo<ToolVersion>& info) {
   std::string name = "Kafka" + info.param.version;
   name.erase(std::remove(name.begin(), name.end(), '.'), name.end());
   return name;
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-// Runs bin/<script> with FJORD_KAFKA_VERSION=version (empty: unset, the default).
-CommandResult wrapper(const std::string& script, const std::vector<std::string>& args,
-                      const std::string& version, RunOptions options = {}) {
-  std::vector<std::string> argv = {(source_dir() / "bin" / script).string()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  options.env["FJORD_KAFKA_VERSION"] = version;
-  return run_command(argv, options);
 }
 
 // The brokers a session talks to.
@@ -148,7 +128,7 @@ void console_session(const ToolVersion& tools, const SessionBrokers& at,
   }
   auto topics = [&](std::vector<std::string> args) {
     args.insert(args.begin(), topics_at.begin(), topics_at.end());
-    return wrapper("kafka-topics.sh", args, tools.version);
+    return run_bin_script("kafka-topics.sh", args, tools.version);
   };
 
   // 1. bin/kafka-topics.sh --create --replication-factor 2 --partitions 3 --topic test
@@ -183,18 +163,18 @@ void console_session(const ToolVersion& tools, const SessionBrokers& at,
                                           "  spaces kept  ", "the last line"};
   std::string input;
   for (const std::string& line : typed) input += line + "\n";
-  CommandResult produced = wrapper("kafka-console-producer.sh",
-                                   {tools.broker_flag, at.bootstrap, "--topic", topic},
-                                   tools.version, {.stdin_data = input, .timeout = 60s});
+  CommandResult produced = run_bin_script("kafka-console-producer.sh",
+                                          {tools.broker_flag, at.bootstrap, "--topic", topic},
+                                          tools.version, {.stdin_data = input, .timeout = 60s});
   ASSERT_TRUE(produced.ok()) << produced.describe();
 
   // 5. bin/kafka-console-consumer.sh --from-beginning --topic test (a group of its own, as the
   //    console consumer makes one). Partitions are ordered separately: compare as sets.
   CommandResult consumed =
-      wrapper("kafka-console-consumer.sh",
-              {"--bootstrap-server", at.bootstrap, "--from-beginning", "--topic", topic,
-               "--max-messages", std::to_string(typed.size()), "--timeout-ms", "30000"},
-              tools.version, {.timeout = 90s});
+      run_bin_script("kafka-console-consumer.sh",
+                     {"--bootstrap-server", at.bootstrap, "--from-beginning", "--topic", topic,
+                      "--max-messages", std::to_string(typed.size()), "--timeout-ms", "30000"},
+                     tools.version, {.timeout = 90s});
   ASSERT_TRUE(consumed.ok()) << consumed.describe();
   std::vector<std::string> got = lines_of(consumed.out);
   std::vector<std::string> want = typed;
@@ -275,14 +255,14 @@ INSTANTIATE_TEST_SUITE_P(Tools, ClusterConsoleSession, kToolVersions, test_name)
 
 TEST(ToolVersionSwitch, DefaultIs28AndEachVersionRunsItsOwnJars) {
   // --version prints the tools' own version without a broker.
-  CommandResult fallback = wrapper("kafka-topics.sh", {"--version"}, "");
+  CommandResult fallback = run_bin_script("kafka-topics.sh", {"--version"}, "");
   ASSERT_TRUE(fallback.ok()) << fallback.describe();
   EXPECT_TRUE(fallback.out.starts_with("2.8.2 ")) << fallback.describe();
-  CommandResult v41 = wrapper("kafka-console-consumer.sh", {"--version"}, "4.1");
+  CommandResult v41 = run_bin_script("kafka-console-consumer.sh", {"--version"}, "4.1");
   ASSERT_TRUE(v41.ok()) << v41.describe();
   EXPECT_TRUE(v41.out.starts_with("4.1.0")) << v41.describe();
 
-  CommandResult unknown = wrapper("kafka-topics.sh", {"--version"}, "1.0");
+  CommandResult unknown = run_bin_script("kafka-topics.sh", {"--version"}, "1.0");
   EXPECT_EQ(unknown.exit_code, 1) << unknown.describe();
   EXPECT_TRUE(contains(unknown.err, "FJORD_KAFKA_VERSION=1.0: unknown; use 0.9, 2.8, 3.9 or 4.1"))
       << unknown.describe();
@@ -331,12 +311,12 @@ TEST_F(ServerStartScript, ForegroundServesUntilSigterm) {
   ASSERT_TRUE(wait_for_port(port_, 30s)) << tail_file(dir_ / "server.out");
   // The override reached the broker: an auto-created topic gets two partitions.
   CommandResult produced =
-      wrapper("kafka-console-producer.sh", {"--broker-list", bootstrap(), "--topic", "auto"},
-              "2.8", {.stdin_data = "one\n"});
+      run_bin_script("kafka-console-producer.sh", {"--broker-list", bootstrap(), "--topic", "auto"},
+                     "2.8", {.stdin_data = "one\n"});
   ASSERT_TRUE(produced.ok()) << produced.describe();
-  CommandResult described = wrapper(
-      "kafka-topics.sh", {"--bootstrap-server", bootstrap(), "--describe", "--topic", "auto"},
-      "2.8");
+  CommandResult described =
+      run_bin_script("kafka-topics.sh",
+                     {"--bootstrap-server", bootstrap(), "--describe", "--topic", "auto"}, "2.8");
   ASSERT_TRUE(described.ok()) << described.describe();
   EXPECT_TRUE(contains(described.out, "PartitionCount: 2\t")) << described.out;
 
@@ -354,7 +334,7 @@ TEST_F(ServerStartScript, DaemonThenServerStop) {
   ASSERT_TRUE(started.ok()) << started.describe();
   ASSERT_TRUE(wait_for_port(port_, 30s)) << tail_file(dir_ / "logs" / "fjordServer.out");
   CommandResult listed =
-      wrapper("kafka-topics.sh", {"--bootstrap-server", bootstrap(), "--list"}, "3.9");
+      run_bin_script("kafka-topics.sh", {"--bootstrap-server", bootstrap(), "--list"}, "3.9");
   EXPECT_TRUE(listed.ok()) << listed.describe();
 
   CommandResult stopped =
@@ -388,14 +368,14 @@ TEST(ZooKeeperScripts, ServerStartsAndTheShellWritesAndReadsAZnode) {
   const std::string server = "127.0.0.1:" + std::to_string(port);
 
   CommandResult created =
-      wrapper("zookeeper-shell.sh", {server, "create", "/fjord", "hello"}, "");
+      run_bin_script("zookeeper-shell.sh", {server, "create", "/fjord", "hello"}, "");
   ASSERT_TRUE(created.ok()) << created.describe();
   EXPECT_TRUE(contains(created.out + created.err, "Created /fjord")) << created.describe();
-  CommandResult got = wrapper("zookeeper-shell.sh", {server, "get", "/fjord"}, "3.9");
+  CommandResult got = run_bin_script("zookeeper-shell.sh", {server, "get", "/fjord"}, "3.9");
   ASSERT_TRUE(got.ok()) << got.describe();
   EXPECT_TRUE(contains(got.out, "\nhello\n")) << got.describe();
 
-  CommandResult v41 = wrapper("zookeeper-shell.sh", {server, "ls", "/"}, "4.1");
+  CommandResult v41 = run_bin_script("zookeeper-shell.sh", {server, "ls", "/"}, "4.1");
   EXPECT_EQ(v41.exit_code, 1) << v41.describe();
   EXPECT_TRUE(contains(v41.err, "ships no ZooKeeper")) << v41.describe();
 }

@@ -17,6 +17,7 @@
 
 #include "integration-tests/harness/broker.h"
 #include "integration-tests/harness/command.h"
+#include "integration-tests/harness/console_output.h"
 #include "integration-tests/harness/gtest_skip.h"
 #include "integration-tests/harness/harness_error.h"
 #include "integration-tests/harness/java_program.h"
@@ -30,17 +31,6 @@ namespace fjord::itest {
 namespace {
 
 constexpr std::string_view kFlume = "flume-1.11.0";
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // Replaces the one occurrence of `from` (throws if there is not exactly one).
 void replace_once(std::string& text, const std::string& from, const std::string& to) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "integration-tests/harness/broker.h"
+#include "integration-tests/harness/console_output.h"
 #include "integration-tests/harness/gtest_skip.h"
 #include "integration-tests/harness/java_tool.h"
 #include "integration-tests/harness/wait.h"
@@ -39,17 +40,6 @@ const Bundle kKafka41{"kafka-4.1.0",
                       "org.apache.kafka.tools.consumer.ConsoleConsumer",
                       "kafka.admin.ConfigCommand",
                       "org.apache.kafka.tools.GetOffsetShell"};
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // The per-partition lines of kafka-topics --describe.
 std::vector<std::string> partition_lines(const std::string& out) {

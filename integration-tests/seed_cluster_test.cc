@@ -20,6 +20,7 @@
 
 #include "integration-tests/harness/cluster.h"
 #include "integration-tests/harness/command.h"
+#include "integration-tests/harness/console_output.h"
 #include "integration-tests/harness/gtest_skip.h"
 #include "integration-tests/harness/java_program.h"
 #include "integration-tests/harness/paths.h"
@@ -31,26 +32,6 @@
 
 namespace fjord::itest {
 namespace {
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-// bin/<script> with FJORD_KAFKA_VERSION=version.
-CommandResult wrapper(const std::string& version, const std::string& script,
-                      const std::vector<std::string>& args, RunOptions options = {}) {
-  std::vector<std::string> argv = {(source_dir() / "bin" / script).string()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  options.env["FJORD_KAFKA_VERSION"] = version;
-  return run_command(argv, options);
-}
 
 class SeedCluster : public ::testing::Test {
  protected:
@@ -66,17 +47,18 @@ class SeedCluster : public ::testing::Test {
   // kafka-topics --zookeeper ... --create --replication-factor rf --partitions 3 (Kafka 2.8).
   void create_topic_via_zookeeper(const std::string& topic, int rf) {
     CommandResult created =
-        wrapper("2.8", "kafka-topics.sh",
-                {"--zookeeper", zk_, "--create", "--replication-factor", std::to_string(rf),
-                 "--partitions", "3", "--topic", topic});
+        run_bin_script("kafka-topics.sh",
+                       {"--zookeeper", zk_, "--create", "--replication-factor", std::to_string(rf),
+                        "--partitions", "3", "--topic", topic},
+                       "2.8");
     ASSERT_TRUE(created.ok()) << created.describe();
     EXPECT_TRUE(contains(created.out, "Created topic " + topic + ".")) << created.describe();
     // Returns once every partition has a leader that the brokers know of.
     ASSERT_TRUE(wait_for(
         [&] {
-          CommandResult d = wrapper("2.8", "kafka-topics.sh",
-                                    {"--bootstrap-server", cluster_->bootstrap(), "--describe",
-                                     "--topic", topic});
+          CommandResult d = run_bin_script(
+              "kafka-topics.sh",
+              {"--bootstrap-server", cluster_->bootstrap(), "--describe", "--topic", topic}, "2.8");
           size_t led = 0;
           for (const std::string& line : lines_of(d.out)) {
             if (contains(line, "Partition: ") && !contains(line, "Leader: none") &&
@@ -92,11 +74,11 @@ class SeedCluster : public ::testing::Test {
   // The 0.9 console consumer --zookeeper --from-beginning in group `group`.
   CommandResult old_consumer(const std::string& topic, const std::string& group, size_t count) {
     write_file(dir_ / (group + ".properties"), "group.id=" + group + "\n");
-    return wrapper("0.9", "kafka-console-consumer.sh",
-                   {"--zookeeper", zk_, "--from-beginning", "--topic", topic, "--max-messages",
-                    std::to_string(count), "--timeout-ms", "30000", "--consumer.config",
-                    (dir_ / (group + ".properties")).string()},
-                   {.timeout = 120s});
+    return run_bin_script("kafka-console-consumer.sh",
+                          {"--zookeeper", zk_, "--from-beginning", "--topic", topic,
+                           "--max-messages", std::to_string(count), "--timeout-ms", "30000",
+                           "--consumer.config", (dir_ / (group + ".properties")).string()},
+                          "0.9", {.timeout = 120s});
   }
 
   std::unique_ptr<Cluster> cluster_;
@@ -107,12 +89,12 @@ class SeedCluster : public ::testing::Test {
 TEST_F(SeedCluster, ConsoleSessionWithZooKeeperTools) {
   // 1-3: create, list, describe through ZooKeeper.
   ASSERT_NO_FATAL_FAILURE(create_topic_via_zookeeper("test", 2));
-  CommandResult listed = wrapper("2.8", "kafka-topics.sh", {"--zookeeper", zk_, "--list"});
+  CommandResult listed = run_bin_script("kafka-topics.sh", {"--zookeeper", zk_, "--list"}, "2.8");
   ASSERT_TRUE(listed.ok()) << listed.describe();
   std::vector<std::string> names = lines_of(listed.out);
   EXPECT_NE(std::find(names.begin(), names.end(), "test"), names.end()) << listed.out;
-  CommandResult described = wrapper("2.8", "kafka-topics.sh",
-                                    {"--zookeeper", zk_, "--describe", "--topic", "test"});
+  CommandResult described = run_bin_script(
+      "kafka-topics.sh", {"--zookeeper", zk_, "--describe", "--topic", "test"}, "2.8");
   ASSERT_TRUE(described.ok()) << described.describe();
   EXPECT_TRUE(contains(described.out, "PartitionCount: 3\t")) << described.out;
   EXPECT_TRUE(contains(described.out, "ReplicationFactor: 2\t")) << described.out;
@@ -133,19 +115,17 @@ TEST_F(SeedCluster, ConsoleSessionWithZooKeeperTools) {
   const std::vector<std::string> typed = {"hello", "from the seed", "你好", "last line"};
   std::string input;
   for (const std::string& line : typed) input += line + "\n";
-  CommandResult produced =
-      wrapper("2.8", "kafka-console-producer.sh",
-              {"--broker-list", cluster_->bootstrap(), "--topic", "test"},
-              {.stdin_data = input, .timeout = 60s});
+  CommandResult produced = run_bin_script(
+      "kafka-console-producer.sh", {"--broker-list", cluster_->bootstrap(), "--topic", "test"},
+      "2.8", {.stdin_data = input, .timeout = 60s});
   ASSERT_TRUE(produced.ok()) << produced.describe();
   // ... and the seed's own 0.9 producer (Produce v1, magic 0 messages), --broker-list too.
   const std::vector<std::string> typed09 = {"from kafka 0.9", "second 0.9 line"};
   std::string input09;
   for (const std::string& line : typed09) input09 += line + "\n";
-  CommandResult produced09 =
-      wrapper("0.9", "kafka-console-producer.sh",
-              {"--broker-list", cluster_->bootstrap(), "--topic", "test"},
-              {.stdin_data = input09, .timeout = 60s});
+  CommandResult produced09 = run_bin_script(
+      "kafka-console-producer.sh", {"--broker-list", cluster_->bootstrap(), "--topic", "test"},
+      "0.9", {.stdin_data = input09, .timeout = 60s});
   ASSERT_TRUE(produced09.ok()) << produced09.describe();
   // A failed send shows only in what the 0.9 producer logs to stderr.
   EXPECT_EQ(produced09.err.find("ERROR"), std::string::npos) << produced09.describe();
@@ -164,9 +144,9 @@ TEST_F(SeedCluster, ConsoleSessionWithZooKeeperTools) {
   // the number of messages.
   int64_t sum = 0;
   for (int p = 0; p < 3; ++p) {
-    CommandResult got_offset = wrapper(
-        "2.8", "zookeeper-shell.sh",
-        {zk_, "get", "/consumers/seed-group/offsets/test/" + std::to_string(p)});
+    CommandResult got_offset = run_bin_script(
+        "zookeeper-shell.sh",
+        {zk_, "get", "/consumers/seed-group/offsets/test/" + std::to_string(p)}, "2.8");
     ASSERT_TRUE(got_offset.ok()) << got_offset.describe();
     std::vector<std::string> lines = lines_of(got_offset.out);
     ASSERT_FALSE(lines.empty()) << got_offset.describe();
@@ -236,8 +216,8 @@ TEST_F(SeedClusterAcksAll, KillingALeaderLosesNoAcknowledgedMessage) {
   ASSERT_TRUE(producer.flush());
 
   // The leader of partition 0, from --describe.
-  CommandResult described = wrapper(
-      "2.8", "kafka-topics.sh", {"--zookeeper", zk_, "--describe", "--topic", "acked"});
+  CommandResult described = run_bin_script(
+      "kafka-topics.sh", {"--zookeeper", zk_, "--describe", "--topic", "acked"}, "2.8");
   ASSERT_TRUE(described.ok()) << described.describe();
   int leader = -1;
   for (const std::string& line : lines_of(described.out)) {

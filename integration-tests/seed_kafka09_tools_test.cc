@@ -15,6 +15,7 @@
 
 #include "integration-tests/harness/broker.h"
 #include "integration-tests/harness/command.h"
+#include "integration-tests/harness/console_output.h"
 #include "integration-tests/harness/gtest_skip.h"
 #include "integration-tests/harness/paths.h"
 
@@ -22,9 +23,7 @@ namespace fjord::itest {
 namespace {
 
 std::vector<std::string> sorted_lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::vector<std::string> lines = lines_of(text);
   std::sort(lines.begin(), lines.end());
   return lines;
 }
@@ -35,15 +34,6 @@ std::string joined(const std::vector<std::string>& lines) {
   return text;
 }
 
-// bin/<script> with FJORD_KAFKA_VERSION=version.
-CommandResult wrapper(const std::string& version, const std::string& script,
-                      const std::vector<std::string>& args, RunOptions options = {}) {
-  std::vector<std::string> argv = {(source_dir() / "bin" / script).string()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  options.env["FJORD_KAFKA_VERSION"] = version;
-  return run_command(argv, options);
-}
-
 class SeedKafka09Tools : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -52,9 +42,10 @@ class SeedKafka09Tools : public ::testing::Test {
     broker_->start();
     // The 0.9 kafka-topics talks only to ZooKeeper: the topic comes from the 2.8 tool.
     CommandResult created =
-        wrapper("2.8", "kafka-topics.sh",
-                {"--bootstrap-server", broker_->bootstrap(), "--create", "--replication-factor",
-                 "1", "--partitions", "3", "--topic", "test"});
+        run_bin_script("kafka-topics.sh",
+                       {"--bootstrap-server", broker_->bootstrap(), "--create",
+                        "--replication-factor", "1", "--partitions", "3", "--topic", "test"},
+                       "2.8");
     ASSERT_TRUE(created.ok()) << created.describe();
   }
 
@@ -62,8 +53,8 @@ class SeedKafka09Tools : public ::testing::Test {
   void produce_09(const std::vector<std::string>& lines, std::vector<std::string> extra) {
     std::vector<std::string> args = {"--broker-list", broker_->bootstrap(), "--topic", "test"};
     args.insert(args.end(), extra.begin(), extra.end());
-    CommandResult r = wrapper("0.9", "kafka-console-producer.sh", args,
-                              {.stdin_data = joined(lines), .timeout = 60s});
+    CommandResult r = run_bin_script("kafka-console-producer.sh", args, "0.9",
+                                     {.stdin_data = joined(lines), .timeout = 60s});
     ASSERT_TRUE(r.ok()) << r.describe();
     // A failed send shows only in what the 0.9 producer logs to stderr ("ERROR Error when
     // sending message to topic ..."); warnings (a topic's leader not known yet) may appear.
@@ -87,12 +78,12 @@ TEST_F(SeedKafka09Tools, ProducerBrokerListLinesComeOutOfA39Consumer) {
   ASSERT_NO_FATAL_FAILURE(batch("lz4", {"--compression-codec", "lz4"}));
   ASSERT_NO_FATAL_FAILURE(batch("old-producer", {"--old-producer"}));
 
-  CommandResult consumed = wrapper(
-      "3.9", "kafka-console-consumer.sh",
-      {"--bootstrap-server", broker_->bootstrap(), "--from-beginning", "--topic", "test",
-       "--max-messages", std::to_string(sent.size()), "--timeout-ms", "30000", "--property",
-       "print.timestamp=true"},
-      {.timeout = 90s});
+  CommandResult consumed =
+      run_bin_script("kafka-console-consumer.sh",
+                     {"--bootstrap-server", broker_->bootstrap(), "--from-beginning", "--topic",
+                      "test", "--max-messages", std::to_string(sent.size()), "--timeout-ms",
+                      "30000", "--property", "print.timestamp=true"},
+                     "3.9", {.timeout = 90s});
   ASSERT_TRUE(consumed.ok()) << consumed.describe();
   // Magic 0 messages carry no timestamp: each record shows CreateTime -1.
   std::vector<std::string> want;
@@ -104,19 +95,18 @@ TEST_F(SeedKafka09Tools, ProducerBrokerListLinesComeOutOfA39Consumer) {
 TEST_F(SeedKafka09Tools, NewConsumerReadsLinesOfA39Producer) {
   FJORD_SKIP_IF_UNAVAILABLE(*broker_);
   const std::vector<std::string> sent = {"written by 3.9", "read by 0.9", "你好", "last"};
-  CommandResult produced =
-      wrapper("3.9", "kafka-console-producer.sh",
-              {"--bootstrap-server", broker_->bootstrap(), "--topic", "test"},
-              {.stdin_data = joined(sent), .timeout = 60s});
+  CommandResult produced = run_bin_script(
+      "kafka-console-producer.sh", {"--bootstrap-server", broker_->bootstrap(), "--topic", "test"},
+      "3.9", {.stdin_data = joined(sent), .timeout = 60s});
   ASSERT_TRUE(produced.ok()) << produced.describe();
 
   // The 0.9 consumer has no --timeout-ms: it stops after --max-messages (or run_command's
   // timeout kills it).
-  CommandResult consumed =
-      wrapper("0.9", "kafka-console-consumer.sh",
-              {"--new-consumer", "--bootstrap-server", broker_->bootstrap(), "--from-beginning",
-               "--topic", "test", "--max-messages", std::to_string(sent.size())},
-              {.timeout = 60s});
+  CommandResult consumed = run_bin_script(
+      "kafka-console-consumer.sh",
+      {"--new-consumer", "--bootstrap-server", broker_->bootstrap(), "--from-beginning", "--topic",
+       "test", "--max-messages", std::to_string(sent.size())},
+      "0.9", {.timeout = 60s});
   ASSERT_TRUE(consumed.ok()) << consumed.describe();
   std::vector<std::string> want = sent;
   std::sort(want.begin(), want.end());

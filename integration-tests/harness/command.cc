@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "integration-tests/harness/harness_error.h"
+#include "integration-tests/harness/paths.h"
 #include "integration-tests/harness/process.h"
 #include "integration-tests/harness/wait.h"
 
@@ -119,6 +120,14 @@ CommandResult run_command(const std::vector<std::string>& argv, const RunOptions
   }
   result.exit_code = detail::terminate_group(pid, 0ms);
   return result;
+}
+
+CommandResult run_bin_script(const std::string& script, const std::vector<std::string>& args,
+                             const std::string& version, RunOptions options) {
+  std::vector<std::string> argv = {(source_dir() / "bin" / script).string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  options.env["FJORD_KAFKA_VERSION"] = version;
+  return run_command(argv, options);
 }
 
 }  // namespace fjord::itest

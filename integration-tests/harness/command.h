@@ -33,4 +33,9 @@ struct CommandResult {
 // the program cannot be started; a failing or hanging program is reported in the result.
 CommandResult run_command(const std::vector<std::string>& argv, const RunOptions& options = {});
 
+// Runs the project's bin/<script> with FJORD_KAFKA_VERSION=version (empty: the scripts'
+// default, as if unset).
+CommandResult run_bin_script(const std::string& script, const std::vector<std::string>& args,
+                             const std::string& version, RunOptions options = {});
+
 }  // namespace fjord::itest

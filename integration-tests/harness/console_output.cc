@@ -6,6 +6,17 @@
 
 namespace fjord::itest {
 
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 std::set<std::string> printed_values(const std::filesystem::path& log) {
   std::set<std::string> out;
   std::istringstream in(read_file(log));
