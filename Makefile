@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: deps build run test unit-test fuzz-test bench bench-brokers clean format
+.PHONY: deps build run test unit-test fuzz-test bench bench-brokers bench-cluster clean format
 
 deps:
 	@bash tools/install-deps.sh
@@ -40,6 +40,12 @@ bench: build
 
 bench-brokers: build
 	@bash tools/run-benchmarks.sh --brokers-only $(BUILD) $(BENCH_ARGS)
+
+# Three-broker clusters (ZooKeeper mode), Fjord vs Kafka 3.9: RF 3 throughput with acks=1 and
+# acks=all, leader failover times (tools/bench/cluster_bench.py; BENCH_ARGS="--reps 1", "--smoke").
+bench-cluster: build
+	@mkdir -p bench-results
+	@/usr/bin/python3 tools/bench/cluster_bench.py --build-dir $(BUILD) $(BENCH_ARGS)
 
 format:
 	@find protocol server log coordinator zk tools integration-tests -name '*.h' -o -name '*.cc' | xargs clang-format -i

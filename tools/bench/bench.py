@@ -204,7 +204,10 @@ def _kstr(s):
     return struct.pack(">h", len(b)) + b
 
 
-def metadata(port, topic=None, timeout=2.0):
+def metadata_v1(port, topic=None, timeout=2.0):
+    """Metadata v1 from the broker on `port` (all topics' names when `topic` is None):
+    {"brokers": [id, ...], "controller": id, "topics": {name: (error, [(index, error, leader,
+    replicas, isr), ...])}}."""
     body = struct.pack(">i", 0) if topic is None else struct.pack(">i", 1) + _kstr(topic)
     req = struct.pack(">hhi", 3, 1, 7) + _kstr("fjord-bench") + body
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
@@ -230,13 +233,16 @@ def metadata(port, topic=None, timeout=2.0):
         pos += max(n, 0)
         return v
 
+    def ids():
+        return [take(">i") for _ in range(take(">i"))]
+
     brokers = []
     for _ in range(take(">i")):
         brokers.append(take(">i"))
         string()
         take(">i")
         string()  # rack
-    take(">i")  # controller
+    controller = take(">i")
     topics = {}
     for _ in range(take(">i")):
         err = take(">h")
@@ -245,12 +251,16 @@ def metadata(port, topic=None, timeout=2.0):
         parts = []
         for _ in range(take(">i")):
             perr, index, leader = take(">h"), take(">i"), take(">i")
-            for _ in range(2):  # replicas, isr
-                n = take(">i")
-                pos += 4 * n
-            parts.append((index, perr, leader))
+            parts.append((index, perr, leader, ids(), ids()))
         topics[name] = (err, parts)
-    return brokers, topics
+    return {"brokers": brokers, "controller": controller, "topics": topics}
+
+
+def metadata(port, topic=None, timeout=2.0):
+    """(broker ids, {topic: (error, [(index, error, leader), ...])})."""
+    md = metadata_v1(port, topic, timeout)
+    return md["brokers"], {name: (err, [p[:3] for p in parts])
+                           for name, (err, parts) in md["topics"].items()}
 
 
 def serving(port, broker_id, topic=None, partitions=0):
