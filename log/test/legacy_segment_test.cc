@@ -7,6 +7,7 @@
 #include "log/batch_scanner.h"
 #include "log/partition_log.h"
 #include "log/segment_name.h"
+#include "log/test/expected_index.h"
 #include "log/test/test_batches.h"
 #include "protocol/records/batch_iterator.h"
 #include "protocol/records/legacy_message.h"
@@ -16,17 +17,12 @@
 namespace fjord::log {
 namespace {
 
+using testing::cat;
 using testing::make_batch;
 using testing::TempDir;
 using testing::TestRecord;
 
 constexpr int64_t kT0 = 1'700'000'000'000;
-
-std::string cat(const char* prefix, int64_t n) {
-  std::string s(prefix);
-  s += std::to_string(n);
-  return s;
-}
 
 std::string str(ByteView b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
 
@@ -140,19 +136,11 @@ std::vector<std::pair<int64_t, std::string>> read_all(const PartitionLog& log, i
   return out;
 }
 
-// The offset index Kafka's rule gives for the segment's bytes.
+// The segment's offset index is the one Kafka's rule gives for its bytes.
 void expect_index_matches_log(const Segment& s, int32_t interval) {
-  std::vector<OffsetPosition> want;
-  int64_t since = 0;
-  BatchScanner scan(s.log_file(), 0, s.size());
-  for (BatchHeaderAt b; scan.next(b);) {
-    if (since > interval) {
-      want.push_back({b.last_offset(), static_cast<int32_t>(b.position)});
-      since = 0;
-    }
-    since += b.size;
-  }
-  EXPECT_FALSE(scan.stopped_early());
+  bool complete = false;
+  std::vector<OffsetPosition> want = testing::expected_index(s, interval, &complete);
+  EXPECT_TRUE(complete);
   ASSERT_EQ(s.offset_index().entries(), static_cast<int32_t>(want.size()));
   for (size_t i = 0; i < want.size(); ++i) {
     EXPECT_EQ(s.offset_index().entry(static_cast<int32_t>(i)).offset, want[i].offset);

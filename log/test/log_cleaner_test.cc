@@ -13,18 +13,12 @@
 namespace fjord::log {
 namespace {
 
+using testing::cat;
 using testing::make_batch;
 using testing::TempDir;
 using testing::TestRecord;
 
 constexpr int64_t kT0 = 1'700'000'000'000;
-
-// "key" + std::to_string(n) trips a GCC 12 -Wrestrict false positive.
-std::string cat(const char* prefix, int64_t n) {
-  std::string s(prefix);
-  s += std::to_string(n);
-  return s;
-}
 
 struct Fixture {
   TempDir tmp;

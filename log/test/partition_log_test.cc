@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "log/test/partition_log_fixture.h"
 #include "log/test/test_batches.h"
 #include "protocol/records/batch_iterator.h"
 #include "protocol/records/record_batch.h"
@@ -18,28 +19,7 @@ using testing::TempDir;
 
 constexpr int64_t kT0 = 1'700'000'000'000;
 
-struct Fixture {
-  TempDir tmp;
-  ManualClock clock{kT0};
-  LogConfig config;
-  Fixture() {
-    config.segment_bytes = 16 * 1024;
-    config.index_interval_bytes = 1024;
-    config.segment_index_bytes = 4096;
-  }
-  std::unique_ptr<PartitionLog> open(int64_t recovery_point = 0, bool clean = false) {
-    PartitionLogParams p;
-    p.dir = tmp.path() / "topic-0";
-    p.tp = {"topic", 0};
-    p.config = config;
-    p.clock = &clock;
-    p.recovery_point = recovery_point;
-    p.clean_shutdown = clean;
-    auto log = PartitionLog::open(p);
-    EXPECT_TRUE(log.ok());
-    return log.ok() ? std::move(*log) : nullptr;
-  }
-};
+using Fixture = testing::PartitionLogFixture;
 
 // Reads every record value from a region through a copying read.
 std::vector<int64_t> read_offsets(const PartitionLog& log, int64_t from, int64_t max_offset) {

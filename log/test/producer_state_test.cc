@@ -5,6 +5,7 @@
 #include <climits>
 
 #include "log/partition_log.h"
+#include "log/test/partition_log_fixture.h"
 #include "log/test/test_batches.h"
 
 namespace fjord::log {
@@ -29,29 +30,7 @@ Bytes idempotent_batch(int16_t epoch, int32_t base_sequence, int n = 3, int64_t 
   return out;
 }
 
-struct Fixture {
-  TempDir tmp;
-  ManualClock clock{kT0};
-  LogConfig config;
-  Fixture() {
-    config.segment_bytes = 16 * 1024;
-    config.index_interval_bytes = 1024;
-    config.segment_index_bytes = 4096;
-  }
-  fs::path dir() const { return tmp.path() / "topic-0"; }
-  std::unique_ptr<PartitionLog> open(int64_t recovery_point = 0, bool clean = false) {
-    PartitionLogParams p;
-    p.dir = dir();
-    p.tp = {"topic", 0};
-    p.config = config;
-    p.clock = &clock;
-    p.recovery_point = recovery_point;
-    p.clean_shutdown = clean;
-    auto log = PartitionLog::open(p);
-    EXPECT_TRUE(log.ok());
-    return log.ok() ? std::move(*log) : nullptr;
-  }
-};
+using Fixture = testing::PartitionLogFixture;
 
 Result<AppendInfo> append(PartitionLog& log, Bytes batch) {
   return log.append_as_leader(std::span(batch), 0);

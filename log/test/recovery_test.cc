@@ -9,11 +9,13 @@
 #include "log/batch_scanner.h"
 #include "log/partition_log.h"
 #include "log/segment_name.h"
+#include "log/test/expected_index.h"
 #include "log/test/test_batches.h"
 
 namespace fjord::log {
 namespace {
 
+using testing::expected_index;
 using testing::make_batch;
 using testing::TempDir;
 using testing::TestRecord;
@@ -35,21 +37,6 @@ std::vector<BatchLoc> scan_all(const PartitionLog& log) {
     for (BatchHeaderAt b; scan.next(b);) {
       out.push_back({s->base_offset(), b.position, b.size, b.base_offset(), b.last_offset()});
     }
-  }
-  return out;
-}
-
-// The offset index Kafka's rule gives for a segment's current bytes.
-std::vector<OffsetPosition> expected_index(const Segment& s, int32_t interval) {
-  std::vector<OffsetPosition> out;
-  int64_t since = 0;
-  BatchScanner scan(s.log_file(), 0, s.size());
-  for (BatchHeaderAt b; scan.next(b);) {
-    if (since > interval) {
-      out.push_back({b.last_offset(), static_cast<int32_t>(b.position)});
-      since = 0;
-    }
-    since += b.size;
   }
   return out;
 }

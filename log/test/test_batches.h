@@ -15,6 +15,13 @@
 
 namespace fjord::log::testing {
 
+// prefix + n ("key" + std::to_string(n) trips a GCC 12 -Wrestrict false positive).
+inline std::string cat(const char* prefix, int64_t n) {
+  std::string s(prefix);
+  s += std::to_string(n);
+  return s;
+}
+
 struct TestRecord {
   std::optional<std::string> key;
   std::optional<std::string> value;
