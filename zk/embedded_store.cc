@@ -207,18 +207,10 @@ StoreStatus EmbeddedStore::create_partitions(const std::string& name, int32_t ne
   auto current = snapshot();
   const TopicMetadata* t = current->find(name);
   if (!t) {
-    return {ErrorCode::kUnknownTopicOrPartition, "The topic '" + name + "' does not exist."};
+    return unknown_topic(name);
   }
   int32_t old_count = static_cast<int32_t>(t->partitions.size());
-  if (new_count < old_count) {
-    return {ErrorCode::kInvalidPartitions, "Topic currently has " + std::to_string(old_count) +
-                                               " partitions, which is higher than the requested " +
-                                               std::to_string(new_count) + "."};
-  }
-  if (new_count == old_count) {
-    return {ErrorCode::kInvalidPartitions,
-            "Topic already has " + std::to_string(old_count) + " partitions."};
-  }
+  if (StoreStatus st = check_partition_increase(old_count, new_count); !st.ok()) return st;
   std::vector<std::vector<int32_t>> extra = assignment;
   if (!extra.empty()) {
     StoreStatus st = check_assignment(extra, new_count - old_count);
@@ -240,7 +232,7 @@ StoreStatus EmbeddedStore::set_topic_configs(const std::string& name,
   auto current = snapshot();
   const TopicMetadata* t = current->find(name);
   if (!t) {
-    return {ErrorCode::kUnknownTopicOrPartition, "The topic '" + name + "' does not exist."};
+    return unknown_topic(name);
   }
   auto topic = std::make_shared<TopicMetadata>(*t);
   topic->configs = configs;

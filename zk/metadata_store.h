@@ -60,6 +60,25 @@ StoreStatus check_replica_assignment(const std::vector<std::vector<int32_t>>& as
   return {};
 }
 
+// UNKNOWN_TOPIC_OR_PARTITION with Kafka's text, for a write to a topic that does not exist.
+inline StoreStatus unknown_topic(const std::string& name) {
+  return {ErrorCode::kUnknownTopicOrPartition, "The topic '" + name + "' does not exist."};
+}
+
+// Kafka's check of a CreatePartitions count (AdminZkClient.createPartitions): it must grow.
+inline StoreStatus check_partition_increase(int32_t old_count, int32_t new_count) {
+  if (new_count < old_count) {
+    return {ErrorCode::kInvalidPartitions, "Topic currently has " + std::to_string(old_count) +
+                                               " partitions, which is higher than the requested " +
+                                               std::to_string(new_count) + "."};
+  }
+  if (new_count == old_count) {
+    return {ErrorCode::kInvalidPartitions,
+            "Topic already has " + std::to_string(old_count) + " partitions."};
+  }
+  return {};
+}
+
 class MetadataStore {
  public:
   virtual ~MetadataStore() = default;

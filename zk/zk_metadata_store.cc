@@ -268,7 +268,7 @@ StoreStatus ZkMetadataStore::create_partitions(const std::string& name, int32_t 
   ZkStat stat;
   ZkCode rc = zk_.get(topic_path(name), &data, &stat);
   if (rc == ZkCode::kNoNode) {
-    return {ErrorCode::kUnknownTopicOrPartition, "The topic '" + name + "' does not exist."};
+    return unknown_topic(name);
   }
   if (!zk_ok(rc)) return zk_failure("cannot read " + topic_path(name), rc);
   auto znode = decode_topic_znode(data);
@@ -279,15 +279,7 @@ StoreStatus ZkMetadataStore::create_partitions(const std::string& name, int32_t 
     return {ErrorCode::kInvalidTopicException, "The topic '" + name + "' is marked for deletion."};
   }
   int32_t old_count = static_cast<int32_t>(znode->partitions.size());
-  if (new_count < old_count) {
-    return {ErrorCode::kInvalidPartitions, "Topic currently has " + std::to_string(old_count) +
-                                               " partitions, which is higher than the requested " +
-                                               std::to_string(new_count) + "."};
-  }
-  if (new_count == old_count) {
-    return {ErrorCode::kInvalidPartitions,
-            "Topic already has " + std::to_string(old_count) + " partitions."};
-  }
+  if (StoreStatus st = check_partition_increase(old_count, new_count); !st.ok()) return st;
   std::vector<int32_t> live = live_brokers();
   std::vector<std::vector<int32_t>> extra = assignment;
   if (!extra.empty()) {
@@ -331,7 +323,7 @@ StoreStatus ZkMetadataStore::set_topic_configs(const std::string& name,
   std::lock_guard lock(mu_);
   ZkCode rc = zk_.exists(topic_path(name));
   if (rc == ZkCode::kNoNode) {
-    return {ErrorCode::kUnknownTopicOrPartition, "The topic '" + name + "' does not exist."};
+    return unknown_topic(name);
   }
   if (!zk_ok(rc)) return zk_failure("cannot check topic " + name, rc);
   rc = set_or_create(zk_, topic_config_path(name), encode_entity_config(configs));
