@@ -61,23 +61,12 @@ class ClusterGroupCoordinator : public ::testing::Test {
 
   virtual std::map<std::string, std::string> overrides() const { return {}; }
 
-  template <typename Resp, typename Req>
-  std::optional<Resp> ask(uint16_t port, const Req& req, int16_t version) {
-    RawConnection conn(port);
-    if (!conn.send_request(req, version, 1)) return std::nullopt;
-    auto frame = conn.read_frame(30s);
-    if (!frame) return std::nullopt;
-    ResponseHeader header;
-    Resp resp;
-    if (!RawConnection::decode_response(*frame, version, header, resp)) return std::nullopt;
-    return resp;
-  }
   // FindCoordinator v3 for kGroup: the node id, or -1 with the error.
   int32_t find_coordinator(uint16_t port) {
     msg::FindCoordinatorRequest req;
     req.key = kGroup;
     req.key_type = 0;
-    auto r = ask<msg::FindCoordinatorResponse>(port, req, 3);
+    auto r = request_once<msg::FindCoordinatorResponse>(port, req, 3, 30s);
     return r && r->error_code == 0 ? r->node_id : -1;
   }
   std::optional<msg::MetadataResponse> metadata(uint16_t port, std::optional<std::string> topic) {
@@ -88,7 +77,7 @@ class ClusterGroupCoordinator : public ::testing::Test {
       t.name = *topic;
       req.topics->push_back(t);
     }
-    return ask<msg::MetadataResponse>(port, req, 9);
+    return request_once<msg::MetadataResponse>(port, req, 9, 30s);
   }
   int32_t offsets_leader(uint16_t port, int32_t partition) {
     auto m = metadata(port, "__consumer_offsets");
@@ -107,7 +96,7 @@ class ClusterGroupCoordinator : public ::testing::Test {
     t.name = kTopic;
     t.partitions.push_back({.partition_index = 0, .committed_offset = offset});
     req.topics.push_back(t);
-    auto r = ask<msg::OffsetCommitResponse>(port, req, 2);
+    auto r = request_once<msg::OffsetCommitResponse>(port, req, 2, 30s);
     if (!r || r->topics.empty() || r->topics[0].partitions.empty()) return -1;
     return r->topics[0].partitions[0].error_code;
   }
@@ -164,7 +153,7 @@ TEST_F(ClusterGroupCoordinator, ControllerAndBrokersInMetadataAndDescribeCluster
         60s))
         << "broker " << cluster_->broker(i).id() << " controller " << (m ? m->controller_id : -2);
     msg::DescribeClusterRequest req;
-    auto d = ask<msg::DescribeClusterResponse>(port, req, 0);
+    auto d = request_once<msg::DescribeClusterResponse>(port, req, 0, 30s);
     ASSERT_TRUE(d);
     EXPECT_EQ(d->error_code, 0);
     EXPECT_EQ(d->controller_id, controller) << "broker " << cluster_->broker(i).id();

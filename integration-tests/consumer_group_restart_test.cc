@@ -48,14 +48,7 @@ std::set<std::string> values(int from, int to) {
 template <typename Response, typename Request>
 std::optional<Response> call(uint16_t port, const Request& req, int16_t version) {
   try {
-    RawConnection conn(port);
-    if (!conn.send_request(req, version, 1)) return std::nullopt;
-    auto frame = conn.read_frame(10s);
-    if (!frame) return std::nullopt;
-    ResponseHeader header;
-    Response resp;
-    if (!RawConnection::decode_response(*frame, version, header, resp)) return std::nullopt;
-    return resp;
+    return request_once<Response>(port, req, version, 10s);
   } catch (const std::exception&) {
     return std::nullopt;  // refused: the broker is restarting
   }

@@ -28,19 +28,6 @@ namespace {
 constexpr const char* kTopic = "hints";
 constexpr int16_t kNotLeader = static_cast<int16_t>(ErrorCode::kNotLeaderOrFollower);
 
-template <typename Response, typename Request>
-std::optional<Response> roundtrip(uint16_t port, const Request& req, int16_t version) {
-  RawConnection conn(port);
-  if (!conn.send_request(req, version, 7)) return std::nullopt;
-  auto frame = conn.read_frame();
-  ResponseHeader header;
-  Response resp;
-  if (!frame || !RawConnection::decode_response(*frame, version, header, resp)) {
-    return std::nullopt;
-  }
-  return resp;
-}
-
 Bytes one_batch() {
   RecordBatchBuilder builder;
   const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -65,7 +52,7 @@ class CurrentLeaderHints : public ::testing::Test {
     for (int32_t id : {1, 2, 3}) {
       ASSERT_TRUE(wait_for(
           [&] {
-            auto r = roundtrip<msg::MetadataResponse>(port_of(id), req, 12);
+            auto r = request_once<msg::MetadataResponse>(port_of(id), req, 12);
             if (!r || r->topics.size() != 1 || r->topics[0].error_code != 0 ||
                 r->topics[0].partitions.size() != 1 ||
                 r->topics[0].partitions[0].leader_id != 1) {
@@ -87,7 +74,7 @@ class CurrentLeaderHints : public ::testing::Test {
     req.timeout_ms = 10'000;
     req.topic_data.push_back({.name = kTopic, .partition_data = {{.index = 0}}});
     req.topic_data[0].partition_data[0].records = RecordsRef::of(batch_);
-    return roundtrip<msg::ProduceResponse>(port_of(broker_id), req, version);
+    return request_once<msg::ProduceResponse>(port_of(broker_id), req, version);
   }
 
   void expect_hints(int32_t leader_id, int32_t leader_epoch, const auto& node_endpoints) {
@@ -137,7 +124,7 @@ TEST_F(CurrentLeaderHints, FetchFromANonReplicaNamesTheLeader) {
   req.topics.push_back(
       {.topic_id = topic_id_,
        .partitions = {{.partition = 0, .fetch_offset = 0, .partition_max_bytes = 1 << 20}}});
-  auto r = roundtrip<msg::FetchResponse>(port_of(3), req, 16);
+  auto r = request_once<msg::FetchResponse>(port_of(3), req, 16);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->error_code, 0);
   ASSERT_EQ(r->responses.size(), 1u);

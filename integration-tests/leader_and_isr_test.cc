@@ -51,19 +51,6 @@ class LeaderAndIsrTest : public ::testing::Test {
     topic_id_ = random_uuid();
   }
 
-  template <typename Resp, typename Req>
-  std::optional<Resp> call(Broker& broker, const Req& req, int16_t version) {
-    RawConnection conn(broker.port());
-    if (!conn.send_request(req, version, ++correlation_)) return std::nullopt;
-    auto frame = conn.read_frame(30s);
-    ResponseHeader header;
-    Resp resp;
-    if (!frame || !RawConnection::decode_response(*frame, version, header, resp)) {
-      return std::nullopt;
-    }
-    return resp;
-  }
-
   void update_metadata(int32_t leader, int32_t leader_epoch, std::vector<int32_t> isr) {
     msg::UpdateMetadataRequest req;
     req.controller_id = 1;
@@ -82,7 +69,8 @@ class LeaderAndIsrTest : public ::testing::Test {
                                                     .isr = isr,
                                                     .replicas = {1, 2}});
     for (auto& b : brokers_) {
-      auto resp = call<msg::UpdateMetadataResponse>(*b, req, kUpdateMetadataVersion);
+      auto resp =
+          request_once<msg::UpdateMetadataResponse>(b->port(), req, kUpdateMetadataVersion, 30s);
       ASSERT_TRUE(resp);
       EXPECT_EQ(resp->error_code, 0);
     }
@@ -109,7 +97,7 @@ class LeaderAndIsrTest : public ::testing::Test {
 
   // The partition error of a LeaderAndIsr answer (or the top-level one when set).
   std::optional<int16_t> send_leader_and_isr(Broker& b, const msg::LeaderAndIsrRequest& req) {
-    auto resp = call<msg::LeaderAndIsrResponse>(b, req, kLeaderAndIsrVersion);
+    auto resp = request_once<msg::LeaderAndIsrResponse>(b.port(), req, kLeaderAndIsrVersion, 30s);
     if (!resp) return std::nullopt;
     if (resp->error_code != 0) return resp->error_code;
     if (resp->topics.size() != 1 || resp->topics[0].partition_errors.size() != 1) {
@@ -132,7 +120,7 @@ class LeaderAndIsrTest : public ::testing::Test {
     req.timeout_ms = 20'000;
     req.topic_data.push_back({.name = kTopic, .partition_data = {{.index = 0}}});
     req.topic_data[0].partition_data[0].records = RecordsRef::of(batch);
-    auto resp = call<msg::ProduceResponse>(b, req, kProduceVersion);
+    auto resp = request_once<msg::ProduceResponse>(b.port(), req, kProduceVersion, 30s);
     if (!resp || resp->responses.size() != 1 ||
         resp->responses[0].partition_responses.size() != 1) {
       return std::nullopt;
@@ -154,7 +142,7 @@ class LeaderAndIsrTest : public ::testing::Test {
     req.topics.push_back({.topic = kTopic});
     req.topics[0].partitions.push_back(
         {.partition = 0, .fetch_offset = offset, .partition_max_bytes = 1 << 20});
-    auto resp = call<msg::FetchResponse>(b, req, version);
+    auto resp = request_once<msg::FetchResponse>(b.port(), req, version, 30s);
     if (!resp || resp->responses.size() != 1 || resp->responses[0].partitions.size() != 1) {
       return std::nullopt;
     }
@@ -166,7 +154,6 @@ class LeaderAndIsrTest : public ::testing::Test {
   ZooKeeper zookeeper_;
   std::vector<std::unique_ptr<Broker>> brokers_;
   Uuid topic_id_;
-  int32_t correlation_ = 0;
 };
 
 TEST_F(LeaderAndIsrTest, LeaderAndFollowerByHand) {
@@ -234,7 +221,7 @@ TEST_F(LeaderAndIsrTest, LeaderAndFollowerByHand) {
   q.topics.push_back(
       {.topic = kTopic,
        .partitions = {{.partition = 0, .current_leader_epoch = 2, .leader_epoch = 1}}});
-  auto e = call<msg::OffsetForLeaderEpochResponse>(two, q, 4);
+  auto e = request_once<msg::OffsetForLeaderEpochResponse>(two.port(), q, 4, 30s);
   ASSERT_TRUE(e);
   ASSERT_EQ(e->topics.size(), 1u);
   EXPECT_EQ(e->topics[0].partitions[0].error_code, 0);

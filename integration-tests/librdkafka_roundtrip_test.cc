@@ -164,15 +164,9 @@ INSTANTIATE_TEST_SUITE_P(Compression, EveryCodec,
 
 // Whether the broker advertises InitProducerId (api key 22) in ApiVersions.
 bool serves_init_producer_id(uint16_t port) {
-  RawConnection conn(port);
-  msg::ApiVersionsRequest req;
-  if (!conn.send_request(req, 0, 1)) return false;
-  auto frame = conn.read_frame();
-  if (!frame) return false;
-  ResponseHeader header;
-  msg::ApiVersionsResponse resp;
-  if (!RawConnection::decode_response(*frame, 0, header, resp)) return false;
-  for (const auto& k : resp.api_keys) {
+  auto resp = request_once<msg::ApiVersionsResponse>(port, msg::ApiVersionsRequest{}, 0);
+  if (!resp) return false;
+  for (const auto& k : resp->api_keys) {
     if (k.api_key == 22) return true;
   }
   return false;

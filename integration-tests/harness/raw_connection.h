@@ -17,6 +17,15 @@ namespace fjord::itest {
 
 using namespace std::chrono_literals;
 
+class RawConnection;
+
+// One request on a fresh connection to 127.0.0.1:port and its response: nullopt if the
+// connection closes, nothing complete arrives within `timeout`, or the frame does not decode.
+// Throws HarnessError if the connection is refused.
+template <typename Response, typename Request>
+std::optional<Response> request_once(uint16_t port, const Request& request, int16_t version,
+                                     std::chrono::milliseconds timeout = 10s);
+
 class RawConnection {
  public:
   // Connects to 127.0.0.1:port. Throws HarnessError if the connection is refused.
@@ -81,5 +90,19 @@ class RawConnection {
   bool read_exact(size_t n, Bytes& out, std::chrono::steady_clock::time_point deadline);
   int fd_ = -1;
 };
+
+template <typename Response, typename Request>
+std::optional<Response> request_once(uint16_t port, const Request& request, int16_t version,
+                                     std::chrono::milliseconds timeout) {
+  RawConnection conn(port);
+  if (!conn.send_request(request, version, 1)) return std::nullopt;
+  auto frame = conn.read_frame(timeout);
+  ResponseHeader header;
+  Response response;
+  if (!frame || !RawConnection::decode_response(*frame, version, header, response)) {
+    return std::nullopt;
+  }
+  return response;
+}
 
 }  // namespace fjord::itest
