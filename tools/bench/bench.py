@@ -204,12 +204,10 @@ def _kstr(s):
     return struct.pack(">h", len(b)) + b
 
 
-def metadata_v1(port, topic=None, timeout=2.0):
-    """Metadata v1 from the broker on `port` (all topics' names when `topic` is None):
-    {"brokers": [id, ...], "controller": id, "topics": {name: (error, [(index, error, leader,
-    replicas, isr), ...])}}."""
-    body = struct.pack(">i", 0) if topic is None else struct.pack(">i", 1) + _kstr(topic)
-    req = struct.pack(">hhi", 3, 1, 7) + _kstr("fjord-bench") + body
+def request(port, api_key, version, body, client_id="fjord-bench", timeout=2.0):
+    """One request (header v1, correlation id 7) on a fresh connection to 127.0.0.1:`port`; the
+    response after its size and correlation id. ConnectionError if the broker closes first."""
+    req = struct.pack(">hhi", api_key, version, 7) + _kstr(client_id) + body
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
         s.sendall(struct.pack(">i", len(req)) + req)
         buf = b""
@@ -218,7 +216,16 @@ def metadata_v1(port, topic=None, timeout=2.0):
             if not chunk:
                 raise ConnectionError("closed")
             buf += chunk
-    pos = 8  # size, correlation id
+    return buf[8:]
+
+
+def metadata_v1(port, topic=None, timeout=2.0):
+    """Metadata v1 from the broker on `port` (all topics' names when `topic` is None):
+    {"brokers": [id, ...], "controller": id, "topics": {name: (error, [(index, error, leader,
+    replicas, isr), ...])}}."""
+    body = struct.pack(">i", 0) if topic is None else struct.pack(">i", 1) + _kstr(topic)
+    buf = request(port, 3, 1, body, timeout=timeout)
+    pos = 0
 
     def take(fmt):
         nonlocal pos

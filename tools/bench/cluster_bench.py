@@ -69,16 +69,7 @@ admin.enableServer=false
 
 
 def call(port, api_key, version, body, timeout=3.0):
-    req = struct.pack(">hhi", api_key, version, 11) + bench._kstr("fjord-cluster-bench") + body
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-        s.sendall(struct.pack(">i", len(req)) + req)
-        buf = b""
-        while len(buf) < 4 or len(buf) < 4 + struct.unpack(">i", buf[:4])[0]:
-            chunk = s.recv(1 << 16)
-            if not chunk:
-                raise ConnectionError("closed")
-            buf += chunk
-    return buf[8:]  # after size and correlation id
+    return bench.request(port, api_key, version, body, "fjord-cluster-bench", timeout)
 
 
 def create_topic(port, topic, assignment, configs, timeout_ms=30000):
