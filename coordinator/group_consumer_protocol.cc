@@ -9,11 +9,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <random>
 
 #include "coordinator/append_error.h"
 #include "coordinator/consumer_group_records.h"
 #include "coordinator/group_coordinator.h"
+#include "protocol/uuid.h"
 
 namespace fjord::coordinator {
 namespace {
@@ -21,30 +21,8 @@ namespace {
 using HbResponse = msg::ConsumerGroupHeartbeatResponse;
 using HbRequest = msg::ConsumerGroupHeartbeatRequest;
 
-// Kafka's Uuid.randomUuid().toString(): 16 random bytes, URL-safe base64 without padding.
-std::string new_member_id() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  uint8_t b[16];
-  for (int i = 0; i < 16; i += 8) {
-    uint64_t v = rng();
-    for (int j = 0; j < 8; ++j) b[i + j] = static_cast<uint8_t>(v >> (8 * j));
-  }
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (uint8_t c : b) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kAlphabet[(acc >> bits) & 0x3f]);
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 0x3f]);
-  return out;  // 22 characters
-}
+// Kafka's Uuid.randomUuid().toString() (GroupMetadataManager.consumerGroupHeartbeat).
+std::string new_member_id() { return uuid_to_base64(random_uuid()); }
 
 HbResponse hb_error(ErrorCode e, std::optional<std::string> message = std::nullopt) {
   HbResponse r;
