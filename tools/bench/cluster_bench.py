@@ -137,6 +137,24 @@ def produce_one(port, topic, partition, acks=-1, timeout_ms=1000):
     return struct.unpack_from(">h", resp, pos + 4)[0]
 
 
+def high_watermarks(port, topic, partitions):
+    """ListOffsets v1 (latest, as a consumer: the high watermark) for `partitions` led by the
+    broker on `port`; returns {partition: offset} for those answered without error."""
+    body = struct.pack(">ii", -1, 1) + bench._kstr(topic) + struct.pack(">i", len(partitions))
+    body += b"".join(struct.pack(">iq", p, -1) for p in partitions)
+    resp = call(port, 2, 1, body)
+    pos = 4
+    n = struct.unpack_from(">h", resp, pos)[0]
+    pos += 2 + n
+    out = {}
+    for _ in range(struct.unpack_from(">i", resp, pos)[0]):
+        index, err, _ts, offset = struct.unpack_from(">ihqq", resp, pos + 4)
+        pos += 22
+        if err == 0:
+            out[index] = offset
+    return out
+
+
 assert crc32c(b"123456789") == 0xE3069283
 
 # ---------------------------------------------------------------------------------------------
@@ -312,21 +330,45 @@ class ClusterBench:
 
     def throughput(self, c, rep, acks):
         topic = f"tp-acks-{acks}"
-        c.create(topic)
+        assignment = c.create(topic)
         argv = [self.loadgen, "--bootstrap", c.bootstrap, "--mode", "produce", "--topic", topic,
                 "--messages", str(self.prof["messages"]), "--size", "1024", "--acks", acks,
                 "--compression", "none", "--linger-ms", "5", "--batch-bytes", "65536",
                 "--spread", str(PARTITIONS)]
         cpu0 = c.cpu_seconds()
+        t0 = time.monotonic()
         rc, out, err = bench.run(argv, 1800, self.out / "clients.log")
         lines = [json.loads(ln) for ln in out.splitlines() if ln.startswith("{")]
         if rc != 0 or not lines:
             raise RuntimeError(f"fjord-loadgen acks={acks} failed (rc {rc}): {err[-2000:]}")
+        # acks=1 is acknowledged before the followers have the data: the figure "replicated"
+        # also waits until the high watermarks (advanced by the followers' fetches) add up to
+        # every message, measured from the start of fjord-loadgen.
+        n = self.prof["messages"]
+        leaders = {}
+        for p, replicas in enumerate(assignment):
+            leaders.setdefault(replicas[0], []).append(p)
+
+        def replicated():
+            total = 0
+            for leader, parts in leaders.items():
+                try:
+                    total += sum(high_watermarks(c.brokers[leader].port, topic, parts).values())
+                except (OSError, struct.error):
+                    return False
+            if total > n:
+                raise RuntimeError(f"{c.target} {topic}: {total} messages for {n} produced")
+            return total == n
+        bench.wait_for(replicated, 300, 0.01, f"{topic}'s high watermarks to reach {n}")
+        wall = time.monotonic() - t0
         res = dict(lines[0], target=c.target, rep=rep, name=f"produce_rf3_acks_{acks}",
                    acks=acks, session_timeout_ms=c.session_ms,
-                   broker_cpu_seconds=round(c.cpu_seconds() - cpu0, 3))
+                   broker_cpu_seconds=round(c.cpu_seconds() - cpu0, 3),
+                   replicated_seconds=round(wall, 3),
+                   mb_per_sec_replicated=round(n * 1024 / wall / 1e6, 2))
         self.raw.append(res)
-        self.log(f"  {c.target} rep {rep} acks={acks}: {res['mb_per_sec']} MB/s")
+        self.log(f"  {c.target} rep {rep} acks={acks}: {res['mb_per_sec']} MB/s acknowledged, "
+                 f"{res['mb_per_sec_replicated']} MB/s replicated")
 
     def failover(self, c, rep):
         topic = "failover"
@@ -413,6 +455,10 @@ def summarise(cb, timeouts):
         ("Produce 1 KiB, RF 3, acks=1", "produce_rf3_acks_1", "mb_per_sec", "MB/s"),
         ("Produce 1 KiB, RF 3, acks=all (min.insync.replicas=2)", "produce_rf3_acks_all",
          "mb_per_sec", "MB/s"),
+        ("Produce 1 KiB, RF 3, acks=1, until the high watermarks reach the end",
+         "produce_rf3_acks_1", "mb_per_sec_replicated", "MB/s"),
+        ("Produce 1 KiB, RF 3, acks=all, until the high watermarks reach the end",
+         "produce_rf3_acks_all", "mb_per_sec_replicated", "MB/s"),
         ("Broker CPU (3 brokers), acks=1", "produce_rf3_acks_1", "broker_cpu_seconds", "s"),
         ("Broker CPU (3 brokers), acks=all", "produce_rf3_acks_all", "broker_cpu_seconds", "s"),
     ]
@@ -461,7 +507,11 @@ def write_report(cb, reps, timeouts, rows, out, started, machine):
         f"- Throughput: {p['messages']:,} × 1 KiB, {PARTITIONS} partitions, replication factor "
         f"{REPLICATION}, min.insync.replicas={MIN_ISR}, linger 5 ms, batch 64 KiB, no "
         "compression, message i to partition i mod 6 (fjord-loadgen, librdkafka), "
-        f"zookeeper.session.timeout.ms={timeouts[0]}.",
+        f"zookeeper.session.timeout.ms={timeouts[0]}. MB/s = 10^6 bytes per second as "
+        "fjord-loadgen reports it (first send to last acknowledgement); \"until the high "
+        "watermarks reach the end\" = from fjord-loadgen's start until ListOffsets (latest) "
+        "on the leaders adds up to every message, i.e. every message is on the in-sync "
+        "followers too (acks=1 acknowledges before that).",
         "- Failover: partition 0's leader (never the controller) is SIGKILLed once all "
         "replicas are in sync; the survivors are polled every 10 ms. Metadata = first "
         "Metadata v1 answer from a survivor naming a live leader other than the killed broker; "
