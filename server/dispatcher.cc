@@ -2,10 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "server/broker.h"
 #include "server/handler_table.h"
 #include "server/handlers/handlers.h"
 
 namespace fjord {
+
+Dispatcher::Dispatcher(Broker& broker) : broker_(broker), zk_mode_(broker.zk_mode()) {}
 
 asio::awaitable<Outcome> Dispatcher::handle(const ConnectionInfo& conn, Bytes frame) {
   Reader r(frame);
@@ -19,6 +22,7 @@ asio::awaitable<Outcome> Dispatcher::handle(const ConnectionInfo& conn, Bytes fr
   }
   RequestContext ctx{conn, header, *api, broker_};
   const HandlerEntry* handler = find_handler(header.api_key);
+  if (handler != nullptr && !served_in_mode(*handler, zk_mode_)) handler = nullptr;
   if (handler == nullptr || header.api_version < handler->min_version ||
       header.api_version > handler->max_version) {
     if (header.api_key == static_cast<int16_t>(ApiKey::kApiVersions)) {

@@ -58,6 +58,12 @@ const HandlerEntry kHandlers[] = {
 
 std::span<const HandlerEntry> handler_table() { return kHandlers; }
 
+bool served_in_mode(const HandlerEntry& h, bool zk_mode) {
+  if (!zk_mode) return true;
+  const ApiInfo* api = find_api(h.api_key);
+  return api != nullptr && (api->listeners & kListenZkBroker) != 0;
+}
+
 const HandlerEntry* find_handler(int16_t api_key) {
   auto it = std::lower_bound(std::begin(kHandlers), std::end(kHandlers), api_key,
                              [](const HandlerEntry& h, int16_t k) { return h.api_key < k; });

@@ -24,6 +24,14 @@ struct HandlerEntry {
 std::span<const HandlerEntry> handler_table();
 const HandlerEntry* find_handler(int16_t api_key);
 
+// Whether a broker in this mode serves h, as Kafka's brokers of that mode do. In ZooKeeper mode
+// only the APIs whose listeners include zkBroker: the KRaft-only client API
+// DescribeTopicPartitions is then left out of ApiVersions and a request for it closes the
+// connection, so clients fall back as they do with Kafka's ZooKeeper-mode brokers (the Admin
+// client's describeTopics to Metadata: kafka-topics --describe prints "Elr: N/A"). Without
+// ZooKeeper (a broker like a KRaft one) every handler.
+bool served_in_mode(const HandlerEntry& h, bool zk_mode);
+
 // Decodes the body as Request (the whole body, nothing left over) and runs fn on it.
 // A body that does not decode closes the connection, as Kafka does for a malformed request.
 template <typename Request, asio::awaitable<Outcome> (*Fn)(RequestContext&, Request&)>

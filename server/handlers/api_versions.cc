@@ -1,14 +1,16 @@
 // ApiVersions (key 18): the APIs and versions this broker serves, from the handler table.
 
+#include "server/broker.h"
 #include "server/handler_table.h"
 #include "server/handlers/handlers.h"
 
 namespace fjord::handlers {
 namespace {
 
-msg::ApiVersionsResponse supported_versions() {
+msg::ApiVersionsResponse supported_versions(bool zk_mode) {
   msg::ApiVersionsResponse resp;
   for (const HandlerEntry& h : handler_table()) {
+    if (!served_in_mode(h, zk_mode)) continue;
     resp.api_keys.push_back({h.api_key, h.min_version, h.max_version, {}});
   }
   return resp;
@@ -32,7 +34,7 @@ bool valid_software_field(const std::string& s) {
 }  // namespace
 
 asio::awaitable<Outcome> api_versions(RequestContext& ctx, msg::ApiVersionsRequest& req) {
-  msg::ApiVersionsResponse resp = supported_versions();
+  msg::ApiVersionsResponse resp = supported_versions(ctx.broker.zk_mode());
   if (ctx.version() >= 3 && (!valid_software_field(req.client_software_name) ||
                              !valid_software_field(req.client_software_version))) {
     resp.error_code = static_cast<int16_t>(ErrorCode::kInvalidRequest);
