@@ -193,6 +193,7 @@ void Controller::failover() {
     }
   }
   send_update_metadata_all();
+  if (!take_offline_replicas_out(all)) return;
   std::vector<TopicPartition> offline;
   for (const auto& tp : all) {
     if (!alive(states_[tp].leader)) offline.push_back(tp);
@@ -204,6 +205,39 @@ void Controller::failover() {
   on_delete_topics();
   spdlog::info("[Controller id={}] controller {} is ready: {} live brokers, {} topics",
                options_.broker_id, epoch_, live_.size(), topics_.size());
+}
+
+bool Controller::take_offline_replicas_out(const std::vector<TopicPartition>& partitions) {
+  // ReplicaStateMachine.startup: a replica on a broker that is not live goes OfflineReplica.
+  // It leaves the ISR (the last member stays), the partition it led has no leader until the
+  // election that follows, and each removal is a new leader epoch (doRemoveReplicasFromIsr).
+  // Without this, a controller that took over from one whose session expired (a frozen
+  // broker) would leave that broker in every ISR it followed, and acks=all would wait for it
+  // until the leaders' replica.lag.time.max.ms.
+  for (const auto& tp : partitions) {
+    std::vector<int32_t> offline;
+    for (int32_t r : topics_[tp.first].assignment[tp.second]) {
+      if (!alive(r)) offline.push_back(r);
+    }
+    std::sort(offline.begin(), offline.end());
+    for (int32_t r : offline) {
+      LeaderIsrAndEpoch next = states_[tp];
+      if (!contains(next.isr, r)) continue;
+      if (next.leader == r) next.leader = -1;
+      if (next.isr.size() > 1) next.isr.erase(std::find(next.isr.begin(), next.isr.end(), r));
+      ++next.leader_epoch;
+      if (!write_state(tp, next)) {
+        if (!active_) return false;
+        break;
+      }
+      spdlog::info("[Controller id={}] Partition {} state changed to leader {} ISR [{}] leader "
+                   "epoch {} after removing replica {} from the ISR as part of transition to "
+                   "OfflineReplica",
+                   options_.broker_id, describe(tp), next.leader, fmt::join(next.isr, ","),
+                   next.leader_epoch, r);
+    }
+  }
+  return true;
 }
 
 // --- reading ZooKeeper ---

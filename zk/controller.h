@@ -101,6 +101,9 @@ class Controller {
   void on_brokers_failed(const std::vector<int32_t>& ids);
   void rebalance_preferred_leaders();
 
+  // At failover: replicas on brokers that are not live leave the ISRs (OfflineReplica); false
+  // if this controller was deposed meanwhile.
+  bool take_offline_replicas_out(const std::vector<TopicPartition>& partitions);
   // Partition state machine: elects where needed and writes the state znodes.
   std::vector<TopicPartition> elect_offline_leaders(const std::vector<TopicPartition>& partitions);
   bool write_state(const TopicPartition& tp, LeaderIsrAndEpoch next);
