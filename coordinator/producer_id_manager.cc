@@ -35,9 +35,21 @@ Result<std::unique_ptr<ProducerIdManager>> ProducerIdManager::open(const std::fi
       new ProducerIdManager(std::move(file), next_block_start, block_size));
 }
 
+std::unique_ptr<ProducerIdManager> ProducerIdManager::with_source(BlockSource source,
+                                                                 int64_t block_size) {
+  auto m = std::unique_ptr<ProducerIdManager>(new ProducerIdManager({}, 0, block_size));
+  m->source_ = std::move(source);
+  return m;
+}
+
 Result<int64_t> ProducerIdManager::generate() {
   std::lock_guard lock(mu_);
-  if (next_id_ == block_end_) {
+  if (next_id_ == block_end_ && source_) {
+    auto start = source_(block_size_);
+    if (!start.ok()) return start.error();
+    next_id_ = *start;
+    block_end_ = *start + block_size_;
+  } else if (next_id_ == block_end_) {
     const int64_t start = next_block_start_;
     const int64_t end = start + block_size_;
     auto written = log::write_file_atomically(

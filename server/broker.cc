@@ -12,6 +12,7 @@
 #include "zk/broker_registration.h"
 #include "zk/controlled_shutdown.h"
 #include "zk/embedded_store.h"
+#include "zk/producer_id_block.h"
 #include "zk/zk_metadata_store.h"
 
 namespace fjord {
@@ -48,13 +49,29 @@ bool Broker::start(std::string* error) {
     return false;
   }
   cluster_id_ = *cluster_id;
-  auto producer_ids = coordinator::ProducerIdManager::open(dirs.front());
-  if (!producer_ids.ok()) {
-    *error = "cannot read " + dirs.front() + "/" +
-             std::string(coordinator::ProducerIdManager::kFileName);
-    return false;
+  if (zk_) {
+    // Producer ids are unique across the cluster: blocks come from /latest_producer_id_block.
+    producer_ids_ = coordinator::ProducerIdManager::with_source(
+        [this](int64_t block_size) -> Result<int64_t> {
+          std::string why;
+          auto block = zk::claim_producer_id_block(*zk_, broker_id(), block_size, &why);
+          if (!block) {
+            spdlog::error("[KafkaServer id={}] no producer id block: {}; InitProducerId answers "
+                          "COORDINATOR_NOT_AVAILABLE until one is claimed",
+                          broker_id(), why);
+            return ErrorCode::kCoordinatorNotAvailable;
+          }
+          return block->first;
+        });
+  } else {
+    auto producer_ids = coordinator::ProducerIdManager::open(dirs.front());
+    if (!producer_ids.ok()) {
+      *error = "cannot read " + dirs.front() + "/" +
+               std::string(coordinator::ProducerIdManager::kFileName);
+      return false;
+    }
+    producer_ids_ = std::move(*producer_ids);
   }
-  producer_ids_ = std::move(*producer_ids);
 
   if (zk_) {
     zk::ZkMetadataStoreOptions zk_options;

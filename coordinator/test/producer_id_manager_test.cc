@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <set>
+#include <vector>
 
 #include "log/file.h"
 
@@ -53,6 +54,28 @@ TEST_F(ProducerIdManagerTest, CorruptBlockFileIsAStorageError) {
   auto m = ProducerIdManager::open(dir_, 10);
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.error(), ErrorCode::kKafkaStorageError);
+}
+
+TEST_F(ProducerIdManagerTest, ASourceGivesEveryBlock) {
+  // A cluster's blocks (ZooKeeper's /latest_producer_id_block): wherever the source says, no
+  // file; a failed claim fails that generate() only.
+  std::vector<Result<int64_t>> answers = {int64_t{500}, ErrorCode::kCoordinatorNotAvailable,
+                                          int64_t{2000}};
+  size_t calls = 0;
+  auto m = ProducerIdManager::with_source([&](int64_t size) -> Result<int64_t> {
+    EXPECT_EQ(size, 3);
+    return answers.at(calls++);
+  }, 3);
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(*m->generate());
+  auto failed = m->generate();
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error(), ErrorCode::kCoordinatorNotAvailable);
+  ids.push_back(*m->generate());
+  ids.push_back(*m->generate());
+  EXPECT_EQ(ids, (std::vector<int64_t>{500, 501, 502, 2000, 2001}));
+  EXPECT_EQ(calls, 3u);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / ProducerIdManager::kFileName));
 }
 
 }  // namespace
