@@ -1,20 +1,29 @@
 // The controller of a ZooKeeper-mode cluster, seen where Kafka's own ZooKeeper tools see it:
 // three brokers, a topic created with Kafka 2.8's `kafka-topics --zookeeper` (which only writes
 // the assignment), and the controller's decisions in the znodes: topic id, partition state
-// (leader = first live replica, ISR = live replicas), re-election when a leader dies, a new
-// controller when the old one's session is lost (SIGSTOP past zookeeper.session.timeout.ms), and
-// the old one rejoining as a plain broker. The same test runs against Kafka 3.9 (the reference).
+// (leader = first live replica, ISR = live replicas), re-election when a leader dies; and issue
+// 7's test 3: the controller frozen past its ZooKeeper session (SIGSTOP past
+// zookeeper.session.timeout.ms) is replaced while the live brokers keep serving acks=all
+// produce and consume, and rejoins as a follower in every ISR with no acknowledged message lost.
+// The same test runs against Kafka 3.9 (the reference).
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "integration-tests/harness/broker.h"
 #include "integration-tests/harness/gtest_skip.h"
 #include "integration-tests/harness/java_tool.h"
+#include "integration-tests/harness/raw_connection.h"
+#include "integration-tests/harness/rdkafka_client.h"
 #include "integration-tests/harness/wait.h"
 #include "integration-tests/harness/zk_reader.h"
 #include "integration-tests/harness/zookeeper.h"
+#include "protocol/generated/metadata.h"
 
 namespace fjord::itest {
 namespace {
@@ -43,6 +52,15 @@ class ZooKeeperControllerTest : public ::testing::Test {
   }
 
   Broker& broker(int32_t id) { return *brokers_.at(static_cast<size_t>(id - 1)); }
+  // Every broker's "127.0.0.1:<port>", comma-separated.
+  std::string bootstrap() const {
+    std::string s;
+    for (const auto& b : brokers_) {
+      if (!s.empty()) s += ',';
+      s += b->bootstrap();
+    }
+    return s;
+  }
 
   // Kafka 2.8's kafka-topics --zookeeper, as in the seed document.
   CommandResult topics28(const std::vector<std::string>& args) {
@@ -150,50 +168,223 @@ TEST_F(ZooKeeperControllerTest, ElectsLeadersAndMovesThemWhenBrokersDie) {
       90s));
 }
 
+// Issue 7's test 3. The controller leads partitions of a topic replicated three times; frozen
+// (SIGSTOP) past its session it loses /controller and every ISR, another broker takes over with
+// a higher epoch and the two live brokers serve acks=all produce and consume; resumed, the old
+// controller resigns without writing as controller, registers again and follows: back in every
+// ISR, and every acknowledged message is at its acknowledged offset.
 TEST_F(ZooKeeperControllerTest, LostSessionMovesTheControllerAndTheOldOneRejoins) {
-  ASSERT_TRUE(wait_for([&] { return zk_->controller_id() > 0; }, 60s));
-  const int32_t old_controller = zk_->controller_id();
+  constexpr int kPartitions = 4;
+  constexpr size_t kBatch = 300;  // messages per phase
+  const std::string topic = "orders";
+  const int32_t old_controller = zk_->wait_for_controller();
+  ASSERT_GT(old_controller, 0);
   const int32_t old_epoch = zk_->controller_epoch();
+  std::vector<int32_t> others;
+  for (int32_t id = 1; id <= 3; ++id) {
+    if (id != old_controller) others.push_back(id);
+  }
+  const int32_t a = others[0], b = others[1], c = old_controller;
+  // The controller leads partitions 0 and 3; min.insync.replicas=2, so two live replicas suffice
+  // and an acknowledged message is on at least two brokers.
+  const std::vector<std::vector<int32_t>> assignment = {{c, a, b}, {a, b, c}, {b, c, a}, {c, b, a}};
+  create_topic(bootstrap(), topic, assignment, {{"min.insync.replicas", "2"}});
+  for (int p = 0; p < kPartitions; ++p) {
+    ASSERT_TRUE(wait_for(
+        [&] {
+          auto s = zk_->state(topic, p);
+          return s && (*s)["leader"] == assignment[p][0] && (*s)["isr"].size() == 3;
+        },
+        30s));
+  }
   zk::ZkStat registered;
-  ASSERT_EQ(zk_->exists("/brokers/ids/" + std::to_string(old_controller), &registered),
-            zk::ZkCode::kOk);
+  ASSERT_EQ(zk_->exists("/brokers/ids/" + std::to_string(c), &registered), zk::ZkCode::kOk);
 
-  // Frozen past zookeeper.session.timeout.ms (6 s in the harness): its session expires.
-  broker(old_controller).signal(SIGSTOP);
-  ASSERT_TRUE(wait_for(
-      [&] {
-        int32_t now = zk_->controller_id();
-        return now > 0 && now != old_controller;
-      },
-      60s));
-  const int32_t new_controller = zk_->controller_id();
-  EXPECT_GT(zk_->controller_epoch(), old_epoch);
-  EXPECT_EQ(zk_->exists("/brokers/ids/" + std::to_string(old_controller)), zk::ZkCode::kNoNode);
+  // acks=all with retries; idempotence keeps each partition in order without duplicates, so an
+  // acknowledged message must be found at its acknowledged offset.
+  const RdKafkaConfig producer_config = {
+      {"acks", "all"}, {"enable.idempotence", "true"}, {"linger.ms", "5"}};
+  std::vector<std::optional<Delivery>> acked;
+  auto produce_batch = [&](const std::string& servers) {
+    Producer producer(servers, producer_config);
+    const size_t first = acked.size();
+    for (size_t i = first; i < first + kBatch; ++i) {
+      producer.produce(topic, static_cast<int32_t>(i % kPartitions), "", "m-" + std::to_string(i),
+                       0, {}, i);
+      producer.poll();
+    }
+    EXPECT_TRUE(producer.flush(90s));
+    acked.resize(first + kBatch);
+    size_t failed = 0;
+    for (size_t i = first; i < first + kBatch; ++i) {
+      const auto& d = i < producer.deliveries().size() ? producer.deliveries()[i] : std::nullopt;
+      if (d && d->error == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        acked[i] = d;
+      } else if (failed++ < 3) {
+        ADD_FAILURE() << "m-" << i << ": "
+                      << (d ? rd_kafka_err2name(d->error) : "no delivery report");
+      }
+    }
+    EXPECT_EQ(failed, 0u) << "of " << kBatch << " sends through " << servers;
+  };
+  // Every acknowledged message at its offset, each partition in send order, nothing twice.
+  auto check_consumed = [&](const std::string& servers) {
+    std::vector<ConsumedMessage> consumed =
+        consume_from_beginning(servers, topic, kPartitions, acked.size(), 60s, 1s);
+    std::map<std::pair<int32_t, int64_t>, std::string> at;
+    std::map<int32_t, long> last;
+    for (const auto& m : consumed) {
+      ASSERT_TRUE(m.value);
+      at[{m.partition, m.offset}] = *m.value;
+      const long n = std::stol(m.value->substr(2));
+      auto it = last.find(m.partition);
+      EXPECT_TRUE(it == last.end() || it->second < n)
+          << *m.value << " at " << m.partition << "/" << m.offset << " after m-" << it->second;
+      last[m.partition] = n;
+    }
+    size_t missing = 0;
+    for (size_t i = 0; i < acked.size(); ++i) {
+      if (!acked[i]) continue;
+      auto it = at.find({acked[i]->partition, acked[i]->offset});
+      const std::string want = "m-" + std::to_string(i);
+      if ((it == at.end() || it->second != want) && missing++ < 3) {
+        ADD_FAILURE() << want << " was acknowledged at " << acked[i]->partition << "/"
+                      << acked[i]->offset << "; there is "
+                      << (it == at.end() ? std::string("nothing") : it->second);
+      }
+    }
+    EXPECT_EQ(missing, 0u);
+    EXPECT_EQ(consumed.size(), acked.size()) << "read through " << servers;
+  };
+  produce_batch(bootstrap());
 
-  // The new controller serves: a topic created now gets its partition state from it.
+  // Frozen past zookeeper.session.timeout.ms (6 s in the harness): its session expires, and with
+  // it /controller and /brokers/ids/<c>.
+  broker(c).signal(SIGSTOP);
+  const auto frozen_at = std::chrono::steady_clock::now();
+  const int32_t new_controller = zk_->wait_for_controller(60s, c);
+  ASSERT_GT(new_controller, 0);
+  const auto elected_at = std::chrono::steady_clock::now();
+  const int32_t new_epoch = zk_->controller_epoch();
+  EXPECT_GT(new_epoch, old_epoch);
+  EXPECT_EQ(zk_->exists("/brokers/ids/" + std::to_string(c)), zk::ZkCode::kNoNode);
+
+  // The new controller moves the partitions c led to the next replica in the ISR and takes c
+  // out of every ISR as it takes over (Kafka's failover: c's replicas go OfflineReplica), long
+  // before the leaders' own replica.lag.time.max.ms (30 s) would.
+  auto c_out = [&] {
+    for (int p = 0; p < kPartitions; ++p) {
+      const int32_t leader = zk_->leader(topic, p);
+      auto isr = zk_->isr(topic, p);
+      if (leader == c || leader == -1 || std::find(isr.begin(), isr.end(), c) != isr.end()) {
+        return false;
+      }
+    }
+    return true;
+  };
+  auto states = [&] {
+    std::string out;
+    for (int p = 0; p < kPartitions; ++p) {
+      auto s = zk_->state(topic, p);
+      out += '\n';
+      out += std::to_string(p);
+      out += ": ";
+      out += s ? s->dump() : "none";
+    }
+    return out;
+  };
+  ASSERT_TRUE(wait_for(c_out, 15s)) << "partition states still name broker " << c << states();
+  const auto moved_at = std::chrono::steady_clock::now();
+  for (int p = 0; p < kPartitions; ++p) {
+    auto s = zk_->state(topic, p);
+    const auto& r = assignment[p];
+    const int32_t expected = r[0] == c ? r[1] : r[0];
+    EXPECT_EQ((*s)["leader"], expected) << p << ": " << s->dump();
+    EXPECT_EQ((*s)["isr"].size(), 2u) << p << ": " << s->dump();
+    EXPECT_EQ((*s)["controller_epoch"], new_epoch) << p << ": " << s->dump();
+    // One epoch for leaving the ISR (a partition c led is leaderless then), one for the election.
+    EXPECT_EQ((*s)["leader_epoch"], r[0] == c ? 2 : 1) << p << ": " << s->dump();
+  }
+
+  // The two live brokers keep serving: acks=all produce and a read of everything so far.
+  const std::string live = broker(a).bootstrap() + "," + broker(b).bootstrap();
+  produce_batch(live);
+  const auto produced_at = std::chrono::steady_clock::now();
+  check_consumed(live);
+
+  // The new controller also serves new topics written straight to ZooKeeper.
   CommandResult created = topics28({"--create", "--topic", "after", "--replication-factor", "2",
                                     "--partitions", "2"});
   ASSERT_TRUE(created.ok()) << created.describe();
   ASSERT_TRUE(wait_for([&] { return zk_->state("after", 0) && zk_->state("after", 1); }, 60s));
-  EXPECT_EQ((*zk_->state("after", 0))["controller_epoch"], zk_->controller_epoch());
+  EXPECT_EQ((*zk_->state("after", 0))["controller_epoch"], new_epoch);
   for (int p = 0; p < 2; ++p) {
     auto r = zk_->replicas("after", p);
-    EXPECT_EQ(std::find(r.begin(), r.end(), old_controller), r.end())
-        << "only live brokers get replicas";
+    EXPECT_EQ(std::find(r.begin(), r.end(), c), r.end()) << "only live brokers get replicas";
   }
+  const auto paused_for = std::chrono::steady_clock::now() - frozen_at;
 
-  // Resumed, the old controller notices the expiry, registers again and stays a follower.
-  broker(old_controller).signal(SIGCONT);
+  // Resumed, the old controller learns that its session expired, resigns, registers again and
+  // follows.
+  zk::ZkStat controller_before, epoch_before;
+  ASSERT_EQ(zk_->exists("/controller", &controller_before), zk::ZkCode::kOk);
+  ASSERT_EQ(zk_->exists("/controller_epoch", &epoch_before), zk::ZkCode::kOk);
+  broker(c).signal(SIGCONT);
   zk::ZkStat again;
   ASSERT_TRUE(wait_for(
       [&] {
-        return zk_->exists("/brokers/ids/" + std::to_string(old_controller), &again) ==
-               zk::ZkCode::kOk;
+        return zk_->exists("/brokers/ids/" + std::to_string(c), &again) == zk::ZkCode::kOk;
       },
       60s));
   EXPECT_NE(again.czxid, registered.czxid) << "a new registration (new broker epoch)";
+  auto c_in_every_isr = [&] {
+    for (int p = 0; p < kPartitions; ++p) {
+      auto isr = zk_->isr(topic, p);
+      if (std::find(isr.begin(), isr.end(), c) == isr.end()) return false;
+    }
+    return true;
+  };
+  ASSERT_TRUE(wait_for(c_in_every_isr, 60s))
+      << "broker " << c << " never rejoined every ISR" << states();
+  // Its own Metadata names the new controller.
+  auto metadata_controller = [&] {
+    RawConnection conn(broker(c).port());
+    if (!conn.send_request(msg::MetadataRequest{}, 9, 1)) return -1;
+    auto frame = conn.read_frame(10s);
+    ResponseHeader header;
+    msg::MetadataResponse m;
+    if (!frame || !RawConnection::decode_response(*frame, 9, header, m)) return -1;
+    return m.controller_id;
+  };
+  EXPECT_TRUE(wait_for([&] { return metadata_controller() == new_controller; }, 30s))
+      << "broker " << c << " answers Metadata with controller " << metadata_controller();
+
+  // It never acted as controller again: /controller and /controller_epoch are untouched, and
+  // every partition state (c's return to the ISRs included) was written by the new controller.
+  zk::ZkStat controller_after, epoch_after;
+  ASSERT_EQ(zk_->exists("/controller", &controller_after), zk::ZkCode::kOk);
+  ASSERT_EQ(zk_->exists("/controller_epoch", &epoch_after), zk::ZkCode::kOk);
   EXPECT_EQ(zk_->controller_id(), new_controller);
-  EXPECT_TRUE(broker(old_controller).running());
+  EXPECT_EQ(controller_after.czxid, controller_before.czxid);
+  EXPECT_EQ(zk_->controller_epoch(), new_epoch);
+  EXPECT_EQ(epoch_after.version, epoch_before.version);
+  for (int p = 0; p < kPartitions; ++p) {
+    auto s = zk_->state(topic, p);
+    EXPECT_EQ((*s)["controller_epoch"], new_epoch) << p << ": " << s->dump();
+    EXPECT_NE((*s)["leader"], c) << p << ": a follower now: " << s->dump();
+  }
+  EXPECT_TRUE(broker(c).running());
+
+  // acks=all through all three (c in every ISR), then everything from the beginning.
+  produce_batch(bootstrap());
+  check_consumed(bootstrap());
+  auto ms = [](auto d) {
+    return static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+  };
+  std::printf("controller %d frozen: broker %d controller after %lld ms, partitions moved after "
+              "%lld ms, %zu sends through the live brokers done after %lld ms; paused %lld ms\n",
+              c, new_controller, ms(elected_at - frozen_at), ms(moved_at - frozen_at), kBatch,
+              ms(produced_at - frozen_at), ms(paused_for));
 }
 
 }  // namespace
