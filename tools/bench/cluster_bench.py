@@ -402,7 +402,7 @@ class ClusterBench:
                         t_md = time.monotonic() - t0
                     break
             if new_leader is not None:
-                err = produce_one(c.brokers[new_leader].port, topic, 0)
+                err = produce_one(c.brokers[new_leader].port, topic, 0, timeout_ms=5000)
                 attempts += 1
                 if err == 0:
                     t_produce = time.monotonic() - t0
@@ -516,7 +516,7 @@ def write_report(cb, reps, timeouts, rows, out, started, machine):
         "replicas are in sync; the survivors are polled every 10 ms. Metadata = first "
         "Metadata v1 answer from a survivor naming a live leader other than the killed broker; "
         "produce = first acks=all Produce v3 of one record to partition 0 that the named leader "
-        "acknowledges without error. Both are dominated by zookeeper.session.timeout.ms "
+        "acknowledges without error (request timeout 5 s; one at a time). Both are dominated by zookeeper.session.timeout.ms "
         "(the killed broker's session must expire before the controller acts).",
         "",
         "| Figure | Unit | Fjord | Kafka | Fjord/Kafka |",
