@@ -143,13 +143,9 @@ std::vector<StoreStatus> EmbeddedStore::create_topics(
 
 StoreStatus EmbeddedStore::new_topic(const CreateTopicSpec& spec, const MetadataSnapshot& current,
                                      std::shared_ptr<TopicMetadata>* out) const {
-  if (!valid_topic_name(spec.name)) {
-    return {ErrorCode::kInvalidTopicException,
-            "Topic name is invalid: '" + spec.name +
-                "' (legal characters are ASCII alphanumerics, '.', '_' and '-', at most 249)"};
-  }
+  if (StoreStatus st = check_topic_name(spec.name); !st.ok()) return st;
   if (current.find(spec.name)) {
-    return {ErrorCode::kTopicAlreadyExists, "Topic '" + spec.name + "' already exists."};
+    return topic_already_exists(spec.name);
   }
   std::vector<std::vector<int32_t>> assignment = spec.assignment;
   if (assignment.empty()) {

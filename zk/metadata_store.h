@@ -60,6 +60,19 @@ StoreStatus check_replica_assignment(const std::vector<std::vector<int32_t>>& as
   return {};
 }
 
+// INVALID_TOPIC_EXCEPTION with Kafka's text for a name valid_topic_name refuses; ok otherwise.
+inline StoreStatus check_topic_name(const std::string& name) {
+  if (valid_topic_name(name)) return {};
+  return {ErrorCode::kInvalidTopicException,
+          "Topic name is invalid: '" + name +
+              "' (legal characters are ASCII alphanumerics, '.', '_' and '-', at most 249)"};
+}
+
+// TOPIC_ALREADY_EXISTS with Kafka's text.
+inline StoreStatus topic_already_exists(const std::string& name) {
+  return {ErrorCode::kTopicAlreadyExists, "Topic '" + name + "' already exists."};
+}
+
 // UNKNOWN_TOPIC_OR_PARTITION with Kafka's text, for a write to a topic that does not exist.
 inline StoreStatus unknown_topic(const std::string& name) {
   return {ErrorCode::kUnknownTopicOrPartition, "The topic '" + name + "' does not exist."};

@@ -175,17 +175,13 @@ StoreStatus ZkMetadataStore::check_assignment(const std::vector<std::vector<int3
 StoreStatus ZkMetadataStore::create_topic(const CreateTopicSpec& spec, bool validate_only,
                                           std::shared_ptr<const TopicMetadata>* created) {
   std::lock_guard lock(mu_);
-  if (!valid_topic_name(spec.name)) {
-    return {ErrorCode::kInvalidTopicException,
-            "Topic name is invalid: '" + spec.name +
-                "' (legal characters are ASCII alphanumerics, '.', '_' and '-', at most 249)"};
-  }
+  if (StoreStatus st = check_topic_name(spec.name); !st.ok()) return st;
   ZkCode rc = zk_.exists(topic_path(spec.name));
   if (rc == ZkCode::kOk) {
     if (zk_.exists(delete_topic_path(spec.name)) == ZkCode::kOk) {
       return {ErrorCode::kTopicAlreadyExists, "Topic '" + spec.name + "' is marked for deletion."};
     }
-    return {ErrorCode::kTopicAlreadyExists, "Topic '" + spec.name + "' already exists."};
+    return topic_already_exists(spec.name);
   }
   if (rc != ZkCode::kNoNode) return zk_failure("cannot check topic " + spec.name, rc);
   std::vector<int32_t> live = live_brokers();
@@ -232,7 +228,7 @@ StoreStatus ZkMetadataStore::create_topic(const CreateTopicSpec& spec, bool vali
   }
   rc = zk_.create(topic_path(spec.name), encode_topic_znode(znode), CreateMode::kPersistent);
   if (rc == ZkCode::kNodeExists) {
-    return {ErrorCode::kTopicAlreadyExists, "Topic '" + spec.name + "' already exists."};
+    return topic_already_exists(spec.name);
   }
   if (!zk_ok(rc)) return zk_failure("cannot create " + topic_path(spec.name), rc);
   auto topics = snapshot()->topics;
