@@ -35,6 +35,30 @@ std::string describe(const std::pair<std::string, int32_t>& tp) {
   return tp.first + "-" + std::to_string(tp.second);
 }
 
+// A LeaderAndIsr or UpdateMetadata request gets a partition as Kafka's
+// ControllerBrokerRequestBatch adds it: under its topic's entry (one per topic, partitions of a
+// topic in a row), with the leader, ISR and epochs of its state znode and its replicas. Returns
+// the partition state for the fields only one of the two requests has.
+template <typename Request>
+auto& add_partition_state(Request& req, const std::pair<std::string, int32_t>& tp,
+                          const Uuid& topic_id, const LeaderIsrAndEpoch& state,
+                          const std::vector<int32_t>& replicas) {
+  if (req.topic_states.empty() || req.topic_states.back().topic_name != tp.first) {
+    auto& ts = req.topic_states.emplace_back();
+    ts.topic_name = tp.first;
+    ts.topic_id = topic_id;
+  }
+  auto& ps = req.topic_states.back().partition_states.emplace_back();
+  ps.topic_name = tp.first;
+  ps.partition_index = tp.second;
+  ps.controller_epoch = state.controller_epoch;
+  ps.leader = state.leader;
+  ps.leader_epoch = state.leader_epoch;
+  ps.isr = state.isr;
+  ps.replicas = replicas;
+  return ps;
+}
+
 }  // namespace
 
 Controller::Controller(ZooKeeperClient& zk, ControllerOptions options)
@@ -855,25 +879,10 @@ void Controller::send_leader_and_isr(const std::vector<TopicPartition>& partitio
       // Kafka leaves shutting-down brokers out of the recipients (isReplicaOnline without
       // them): a broker in controlled shutdown is not made a follower that would fetch again.
       if (!alive(r)) continue;
-      auto& req = requests[r];
-      if (req.topic_states.empty() || req.topic_states.back().topic_name != tp.first) {
-        msg::LeaderAndIsrRequest::LeaderAndIsrTopicState ts;
-        ts.topic_name = tp.first;
-        ts.topic_id = topic.id;
-        req.topic_states.push_back(std::move(ts));
-      }
-      msg::LeaderAndIsrRequest::LeaderAndIsrPartitionState ps;
-      ps.topic_name = tp.first;
-      ps.partition_index = tp.second;
-      ps.controller_epoch = s->second.controller_epoch;
-      ps.leader = s->second.leader;
-      ps.leader_epoch = s->second.leader_epoch;
-      ps.isr = s->second.isr;
+      auto& ps = add_partition_state(requests[r], tp, topic.id, s->second, replicas);
       ps.partition_epoch = s->second.zk_version;
-      ps.replicas = replicas;
       ps.is_new = s->second.leader_epoch == 0 && s->second.zk_version == 0;
       ps.leader_recovery_state = static_cast<int8_t>(s->second.leader_recovery_state);
-      req.topic_states.back().partition_states.push_back(std::move(ps));
       if (s->second.leader >= 0) leaders_for[r].insert(s->second.leader);
     }
   }
@@ -933,25 +942,11 @@ void Controller::send_update_metadata(const std::vector<int32_t>& brokers,
     if (s == states_.end()) continue;
     const Topic& topic = topics_[tp.first];
     const auto& replicas = topic.assignment.at(tp.second);
-    if (req.topic_states.empty() || req.topic_states.back().topic_name != tp.first) {
-      msg::UpdateMetadataRequest::UpdateMetadataTopicState ts;
-      ts.topic_name = tp.first;
-      ts.topic_id = topic.id;
-      req.topic_states.push_back(std::move(ts));
-    }
-    msg::UpdateMetadataRequest::UpdateMetadataPartitionState ps;
-    ps.topic_name = tp.first;
-    ps.partition_index = tp.second;
-    ps.controller_epoch = s->second.controller_epoch;
-    ps.leader = s->second.leader;
-    ps.leader_epoch = s->second.leader_epoch;
-    ps.isr = s->second.isr;
+    auto& ps = add_partition_state(req, tp, topic.id, s->second, replicas);
     ps.zk_version = s->second.zk_version;
-    ps.replicas = replicas;
     for (int32_t r : replicas) {
       if (!live_.count(r)) ps.offline_replicas.push_back(r);
     }
-    req.topic_states.back().partition_states.push_back(std::move(ps));
   }
   for (int32_t broker : brokers) {
     auto b = live_.find(broker);
