@@ -7,49 +7,30 @@
 #include <set>
 #include <vector>
 
-#include "integration-tests/harness/zookeeper.h"
 #include "zk/broker_registration.h"
+#include "zk/test/zookeeper_test.h"
 
 namespace fjord::zk {
 namespace {
 
-class ProducerIdBlockTest : public ::testing::Test {
+class ProducerIdBlockTest : public ZooKeeperTest {
  protected:
-  static void SetUpTestSuite() {
-    server_ = new itest::ZooKeeper();
-    server_->start();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
   void SetUp() override {
-    chroot_ = std::string("/") + ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    chroot_ = test_chroot();
     zk_ = connect();
     ASSERT_TRUE(zk_);
     ASSERT_EQ(ensure_persistent_paths(*zk_), ZkCode::kOk);
   }
-  std::unique_ptr<ZooKeeperClient> connect() {
-    ZooKeeperClientOptions o;
-    o.connect = server_->connect_string() + chroot_;
-    o.session_timeout_ms = 6000;
-    std::string error;
-    auto c = ZooKeeperClient::connect(o, &error);
-    EXPECT_TRUE(c) << error;
-    return c;
-  }
+  std::unique_ptr<ZooKeeperClient> connect() { return connect_session(chroot_, 6000); }
   std::string znode() {
     std::string data;
     EXPECT_EQ(zk_->get("/latest_producer_id_block", &data), ZkCode::kOk);
     return data;
   }
 
-  static itest::ZooKeeper* server_;
   std::string chroot_;
   std::unique_ptr<ZooKeeperClient> zk_;
 };
-
-itest::ZooKeeper* ProducerIdBlockTest::server_ = nullptr;
 
 TEST_F(ProducerIdBlockTest, BlocksFollowEachOtherInKafkasZnode) {
   EXPECT_EQ(znode(), "") << "the persistent path starts empty";

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "integration-tests/harness/wait.h"
-#include "integration-tests/harness/zookeeper.h"
 #include "zk/broker_registration.h"
+#include "zk/test/zookeeper_test.h"
 #include "zk/zk_data.h"
 
 namespace fjord::zk {
@@ -12,18 +12,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class ZkMetadataStoreTest : public ::testing::Test {
+class ZkMetadataStoreTest : public ZooKeeperTest {
  protected:
-  static void SetUpTestSuite() {
-    server_ = new itest::ZooKeeper();
-    server_->start();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
   void SetUp() override {
-    chroot_ = std::string("/") + ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    chroot_ = test_chroot();
     zk_ = connect();
     ASSERT_EQ(ensure_persistent_paths(*zk_), ZkCode::kOk);
     // Three live brokers, as their registrations would leave them.
@@ -33,15 +25,7 @@ class ZkMetadataStoreTest : public ::testing::Test {
       ASSERT_TRUE(register_broker(*zk_, info, &error)) << error;
     }
   }
-  std::unique_ptr<ZooKeeperClient> connect() {
-    ZooKeeperClientOptions o;
-    o.connect = server_->connect_string() + chroot_;
-    o.session_timeout_ms = 6000;
-    std::string error;
-    auto c = ZooKeeperClient::connect(o, &error);
-    EXPECT_TRUE(c) << error;
-    return c;
-  }
+  std::unique_ptr<ZooKeeperClient> connect() { return connect_session(chroot_, 6000); }
   std::unique_ptr<ZkMetadataStore> open(ZooKeeperClient& zk) {
     auto s = std::make_unique<ZkMetadataStore>(zk, ZkMetadataStoreOptions{3, 2, "cid"});
     std::string error;
@@ -49,12 +33,9 @@ class ZkMetadataStoreTest : public ::testing::Test {
     return s;
   }
 
-  static itest::ZooKeeper* server_;
   std::string chroot_;
   std::unique_ptr<ZooKeeperClient> zk_;
 };
-
-itest::ZooKeeper* ZkMetadataStoreTest::server_ = nullptr;
 
 TEST_F(ZkMetadataStoreTest, CreateTopicWritesKafkasZnodes) {
   auto store = open(*zk_);

@@ -8,39 +8,20 @@
 
 #include "integration-tests/harness/ports.h"
 #include "integration-tests/harness/wait.h"
-#include "integration-tests/harness/zookeeper.h"
+#include "zk/test/zookeeper_test.h"
 
 namespace fjord::zk {
 namespace {
 
 using namespace std::chrono_literals;
 
-class ZooKeeperClientTest : public ::testing::Test {
+class ZooKeeperClientTest : public ZooKeeperTest {
  protected:
-  static void SetUpTestSuite() {
-    server_ = new itest::ZooKeeper();
-    server_->start();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-
   std::unique_ptr<ZooKeeperClient> connect(const std::string& chroot = "") {
-    ZooKeeperClientOptions o;
-    o.connect = server_->connect_string() + chroot;
-    o.session_timeout_ms = 4000;
-    o.connection_timeout_ms = 10000;
-    std::string error;
-    auto c = ZooKeeperClient::connect(o, &error);
-    EXPECT_TRUE(c) << error;
-    return c;
+    return connect_session(chroot, 4000, 10000);
   }
 
-  static itest::ZooKeeper* server_;
 };
-
-itest::ZooKeeper* ZooKeeperClientTest::server_ = nullptr;
 
 TEST(ConnectString, SplitsHostsAndChroot) {
   auto cs = parse_connect_string("a:1,b:2/kafka/x/");
