@@ -11,11 +11,11 @@
 #include <set>
 #include <sstream>
 
-#include "integration-tests/harness/broker.h"
+#include "integration-tests/harness/cluster.h"
+#include "integration-tests/harness/gtest_skip.h"
 #include "integration-tests/harness/java_tool.h"
 #include "integration-tests/harness/metadata_probe.h"
 #include "integration-tests/harness/wait.h"
-#include "integration-tests/harness/zookeeper.h"
 
 namespace fjord::itest {
 namespace {
@@ -32,27 +32,14 @@ std::vector<std::string> lines_of(const std::string& text) {
 class ZooKeeperConsoleSession : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (int id = 1; id <= 3; ++id) {
-      brokers_.push_back(make_broker({.broker_id = id,
-                                      .zookeeper_connect = zookeeper_.connect_string(),
-                                      .overrides = {{"offsets.topic.replication.factor", "3"}}}));
-    }
-    if (auto why = brokers_.front()->unavailable_reason()) GTEST_SKIP() << *why;
-    zookeeper_.start();
-    for (auto& b : brokers_) b->launch();
-    for (auto& b : brokers_) b->wait_until_serving();
+    cluster_ = std::make_unique<Cluster>(3);
+    FJORD_SKIP_IF_UNAVAILABLE(*cluster_);
+    cluster_->start();
   }
 
-  std::string bootstrap() const {
-    std::string s;
-    for (const auto& b : brokers_) {
-      if (!s.empty()) s += ',';
-      s += b->bootstrap();
-    }
-    return s;
-  }
+  std::string bootstrap() const { return cluster_->bootstrap(); }
   CommandResult zk28(const std::string& main_class, std::vector<std::string> args) {
-    args.insert(args.begin(), {"--zookeeper", zookeeper_.connect_string()});
+    args.insert(args.begin(), {"--zookeeper", cluster_->zookeeper().connect_string()});
     return kafka28_.run(main_class, args, {.timeout = 120s});
   }
   CommandResult boot39(const std::string& main_class, std::vector<std::string> args,
@@ -61,8 +48,7 @@ class ZooKeeperConsoleSession : public ::testing::Test {
     return kafka39_.run(main_class, args, options);
   }
 
-  ZooKeeper zookeeper_;
-  std::vector<std::unique_ptr<Broker>> brokers_;
+  std::unique_ptr<Cluster> cluster_;
   JavaTool kafka28_{"kafka-2.8.2"};
   JavaTool kafka39_{"kafka-3.9.0"};
 };

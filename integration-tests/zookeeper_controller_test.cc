@@ -15,14 +15,13 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "integration-tests/harness/broker.h"
+#include "integration-tests/harness/cluster.h"
 #include "integration-tests/harness/gtest_skip.h"
 #include "integration-tests/harness/java_tool.h"
 #include "integration-tests/harness/raw_connection.h"
 #include "integration-tests/harness/rdkafka_client.h"
 #include "integration-tests/harness/wait.h"
 #include "integration-tests/harness/zk_reader.h"
-#include "integration-tests/harness/zookeeper.h"
 #include "protocol/generated/metadata.h"
 
 namespace fjord::itest {
@@ -33,44 +32,30 @@ using nlohmann::json;
 class ZooKeeperControllerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (int id = 1; id <= 3; ++id) {
-      brokers_.push_back(make_broker({.broker_id = id,
-                                      .zookeeper_connect = zookeeper_.connect_string(),
-                                      .overrides = {{"offsets.topic.replication.factor", "3"}}}));
-    }
-    if (auto why = brokers_.front()->unavailable_reason()) GTEST_SKIP() << *why;
-    zookeeper_.start();
-    for (auto& b : brokers_) b->launch();
-    for (auto& b : brokers_) b->wait_until_serving();
-    zk_ = std::make_unique<ZkReader>(zookeeper_.connect_string());
+    cluster_ = std::make_unique<Cluster>(3);
+    FJORD_SKIP_IF_UNAVAILABLE(*cluster_);
+    cluster_->start();
+    zk_ = std::make_unique<ZkReader>(cluster_->zookeeper().connect_string());
   }
   void TearDown() override {
-    for (auto& b : brokers_) {
-      b->signal(SIGCONT);
-      b->kill();
+    if (!cluster_) return;
+    for (size_t i = 0; i < cluster_->size(); ++i) {
+      cluster_->broker(i).signal(SIGCONT);
+      cluster_->broker(i).kill();
     }
   }
 
-  Broker& broker(int32_t id) { return *brokers_.at(static_cast<size_t>(id - 1)); }
-  // Every broker's "127.0.0.1:<port>", comma-separated.
-  std::string bootstrap() const {
-    std::string s;
-    for (const auto& b : brokers_) {
-      if (!s.empty()) s += ',';
-      s += b->bootstrap();
-    }
-    return s;
-  }
+  Broker& broker(int32_t id) { return cluster_->broker(static_cast<size_t>(id - 1)); }
+  std::string bootstrap() const { return cluster_->bootstrap(); }
 
   // Kafka 2.8's kafka-topics --zookeeper, as in the seed document.
   CommandResult topics28(const std::vector<std::string>& args) {
-    std::vector<std::string> all = {"--zookeeper", zookeeper_.connect_string()};
+    std::vector<std::string> all = {"--zookeeper", cluster_->zookeeper().connect_string()};
     all.insert(all.end(), args.begin(), args.end());
     return kafka28_.run("kafka.admin.TopicCommand", all, {.timeout = 120s});
   }
 
-  ZooKeeper zookeeper_;
-  std::vector<std::unique_ptr<Broker>> brokers_;
+  std::unique_ptr<Cluster> cluster_;
   std::unique_ptr<ZkReader> zk_;
   JavaTool kafka28_{"kafka-2.8.2"};
 };
