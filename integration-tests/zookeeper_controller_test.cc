@@ -47,6 +47,16 @@ class ZooKeeperControllerTest : public ::testing::Test {
 
   Broker& broker(int32_t id) { return cluster_->broker(static_cast<size_t>(id - 1)); }
   std::string bootstrap() const { return cluster_->bootstrap(); }
+  // The controller_id of broker id's Metadata answer (v9), or -1 without one.
+  int32_t metadata_controller(int32_t id) {
+    RawConnection conn(broker(id).port());
+    if (!conn.send_request(msg::MetadataRequest{}, 9, 1)) return -1;
+    auto frame = conn.read_frame(10s);
+    ResponseHeader header;
+    msg::MetadataResponse m;
+    if (!frame || !RawConnection::decode_response(*frame, 9, header, m)) return -1;
+    return m.controller_id;
+  }
 
   // Kafka 2.8's kafka-topics --zookeeper, as in the seed document.
   CommandResult topics28(const std::vector<std::string>& args) {
@@ -170,6 +180,12 @@ TEST_F(ZooKeeperControllerTest, LostSessionMovesTheControllerAndTheOldOneRejoins
     if (id != old_controller) others.push_back(id);
   }
   const int32_t a = others[0], b = others[1], c = old_controller;
+  // The Admin client needs a controller in Metadata: every broker has heard from it (its first
+  // UpdateMetadata) before the topic is created.
+  for (int32_t id = 1; id <= 3; ++id) {
+    ASSERT_TRUE(wait_for([&] { return metadata_controller(id) == c; }, 30s))
+        << "broker " << id << " answers Metadata with controller " << metadata_controller(id);
+  }
   // The controller leads partitions 0 and 3; min.insync.replicas=2, so two live replicas suffice
   // and an acknowledged message is on at least two brokers.
   const std::vector<std::vector<int32_t>> assignment = {{c, a, b}, {a, b, c}, {b, c, a}, {c, b, a}};
@@ -332,17 +348,8 @@ TEST_F(ZooKeeperControllerTest, LostSessionMovesTheControllerAndTheOldOneRejoins
   ASSERT_TRUE(wait_for(c_in_every_isr, 60s))
       << "broker " << c << " never rejoined every ISR" << states();
   // Its own Metadata names the new controller.
-  auto metadata_controller = [&] {
-    RawConnection conn(broker(c).port());
-    if (!conn.send_request(msg::MetadataRequest{}, 9, 1)) return -1;
-    auto frame = conn.read_frame(10s);
-    ResponseHeader header;
-    msg::MetadataResponse m;
-    if (!frame || !RawConnection::decode_response(*frame, 9, header, m)) return -1;
-    return m.controller_id;
-  };
-  EXPECT_TRUE(wait_for([&] { return metadata_controller() == new_controller; }, 30s))
-      << "broker " << c << " answers Metadata with controller " << metadata_controller();
+  EXPECT_TRUE(wait_for([&] { return metadata_controller(c) == new_controller; }, 30s))
+      << "broker " << c << " answers Metadata with controller " << metadata_controller(c);
 
   // It never acted as controller again: /controller and /controller_epoch are untouched, and
   // every partition state (c's return to the ISRs included) was written by the new controller.
