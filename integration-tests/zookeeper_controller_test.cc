@@ -4,7 +4,8 @@
 // (leader = first live replica, ISR = live replicas), re-election when a leader dies; and issue
 // 7's test 3: the controller frozen past its ZooKeeper session (SIGSTOP past
 // zookeeper.session.timeout.ms) is replaced while the live brokers keep serving acks=all
-// produce and consume, and rejoins as a follower in every ISR with no acknowledged message lost.
+// produce and consume, and rejoins as a follower in every ISR with no acknowledged message lost;
+// auto.leader.rebalance.enable, partition addition and unclean.leader.election.enable.
 // The same test runs against Kafka 3.9 (the reference).
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -443,6 +444,94 @@ TEST_F(PendingAlterPartitionTest, GoesToTheNewControllerWhenTheControllerMoves) 
   auto s = zk_->state(topic, 0);
   EXPECT_EQ((*s)["leader"], leader) << s->dump();
   EXPECT_EQ((*s)["controller_epoch"], zk_->controller_epoch()) << s->dump();
+}
+
+// The controller's other leadership decisions (issue 7): with auto.leader.rebalance.enable the
+// preferred replica gets its leadership back once it is in the ISR again; partitions added with
+// `kafka-topics --zookeeper --alter --partitions` get leaders and ISRs; a leaderless partition
+// whose ISR is down stays leaderless unless its topic sets unclean.leader.election.enable, and
+// then takes the first live replica.
+class LeaderElectionTest : public ZooKeeperControllerTest {
+ protected:
+  std::map<std::string, std::string> overrides() const override {
+    return {{"auto.leader.rebalance.enable", "true"},
+            {"leader.imbalance.check.interval.seconds", "1"}};
+  }
+};
+
+TEST_F(LeaderElectionTest, PreferredLeaderReturnsAddedPartitionsAndUncleanElection) {
+  const int32_t c = zk_->wait_for_controller();
+  ASSERT_GT(c, 0);
+  std::vector<int32_t> others;
+  for (int32_t id = 1; id <= 3; ++id) {
+    if (id != c) others.push_back(id);
+  }
+  for (int32_t id = 1; id <= 3; ++id) {
+    ASSERT_TRUE(wait_for([&] { return metadata_controller(id) == c; }, 30s)) << id;
+  }
+  auto whole = [&](const std::string& topic, int32_t p) {
+    auto r = zk_->replicas(topic, p);
+    auto isr = zk_->isr(topic, p);
+    return !r.empty() && zk_->leader(topic, p) == r[0] &&
+           std::set<int32_t>(isr.begin(), isr.end()) == std::set<int32_t>(r.begin(), r.end());
+  };
+
+  // Preferred leader back: the partition broker v prefers moves away when v dies and comes
+  // back to v (a new leader epoch) once v has rejoined its ISR.
+  CommandResult created = topics28({"--create", "--topic", "grow", "--replication-factor", "3",
+                                    "--partitions", "3"});
+  ASSERT_TRUE(created.ok()) << created.describe();
+  ASSERT_TRUE(wait_for([&] { return whole("grow", 0) && whole("grow", 1) && whole("grow", 2); },
+                       60s));
+  const int32_t v = others[0];
+  int32_t p = -1;
+  for (int32_t q = 0; q < 3; ++q) {
+    if (zk_->replicas("grow", q)[0] == v) p = q;
+  }
+  ASSERT_NE(p, -1) << "every broker is some partition's preferred leader";
+  broker(v).kill();
+  ASSERT_TRUE(wait_for([&] { return zk_->leader("grow", p) != v; }, 60s));
+  const int32_t moved_epoch = (*zk_->state("grow", p))["leader_epoch"].get<int32_t>();
+  broker(v).start();
+  ASSERT_TRUE(wait_for([&] { return zk_->leader("grow", p) == v; }, 60s))
+      << zk_->state("grow", p)->dump();
+  EXPECT_GT((*zk_->state("grow", p))["leader_epoch"].get<int32_t>(), moved_epoch);
+
+  // Added partitions: the tool writes the longer assignment, the controller the new states.
+  CommandResult altered = topics28({"--alter", "--topic", "grow", "--partitions", "5"});
+  ASSERT_TRUE(altered.ok()) << altered.describe();
+  ASSERT_TRUE(wait_for([&] { return whole("grow", 3) && whole("grow", 4); }, 60s));
+  for (int32_t q = 3; q < 5; ++q) {
+    EXPECT_EQ(zk_->replicas("grow", q).size(), 3u);
+    EXPECT_EQ((*zk_->state("grow", q))["leader_epoch"], 0);
+  }
+
+  // Unclean election: two topics on the same two brokers a (leader) and b, one allowing it.
+  const int32_t a = others[0], b = others[1];
+  create_topic(bootstrap(), "clean", {{a, b}});
+  create_topic(bootstrap(), "dirty", {{a, b}}, {{"unclean.leader.election.enable", "true"}});
+  ASSERT_TRUE(wait_for([&] { return whole("clean", 0) && whole("dirty", 0); }, 60s));
+  broker(b).kill();
+  ASSERT_TRUE(wait_for(
+      [&] { return zk_->isr("clean", 0) == std::vector<int32_t>{a} &&
+                   zk_->isr("dirty", 0) == std::vector<int32_t>{a}; },
+      60s));
+  broker(a).kill();
+  ASSERT_TRUE(wait_for(
+      [&] { return zk_->leader("clean", 0) == -1 && zk_->leader("dirty", 0) == -1; }, 60s));
+  EXPECT_EQ(zk_->isr("clean", 0), std::vector<int32_t>{a}) << "the last ISR member stays";
+  // b, out of the ISR, comes back: only "dirty" may take it as leader. Both partitions are
+  // decided on b's return, so once "dirty" has b, "clean" has had its answer.
+  broker(b).start();
+  ASSERT_TRUE(wait_for([&] { return zk_->leader("dirty", 0) == b; }, 60s))
+      << zk_->state("dirty", 0)->dump();
+  EXPECT_EQ(zk_->isr("dirty", 0), std::vector<int32_t>{b});
+  EXPECT_EQ(zk_->leader("clean", 0), -1) << zk_->state("clean", 0)->dump();
+  EXPECT_EQ(zk_->isr("clean", 0), std::vector<int32_t>{a});
+  // a, the last ISR member of "clean", comes back and leads it again.
+  broker(a).start();
+  EXPECT_TRUE(wait_for([&] { return zk_->leader("clean", 0) == a; }, 60s))
+      << zk_->state("clean", 0)->dump();
 }
 
 }  // namespace
