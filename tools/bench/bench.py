@@ -430,6 +430,11 @@ class Bench:
 
     def measure(self, broker, rep, phase, name, fn):
         """Runs fn() while sampling the broker's RSS and CPU; records and returns its dict."""
+        # Untimed: the gigabytes earlier workloads left dirty in the page cache are written back
+        # first. Otherwise their writeback (kernel threads on the same two cores, and dirty-page
+        # throttling of writers) would fall on the next workload, and hardest after the broker
+        # that wrote fastest.
+        os.sync()
         cpu0 = cpu_seconds(broker.pid)
         with RssSampler(broker.pid) as s:
             t0 = time.monotonic()
