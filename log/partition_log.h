@@ -216,7 +216,6 @@ class PartitionLog {
   using SegmentList = std::vector<SegmentPtr>;
   std::shared_ptr<const SegmentList> snapshot() const;
   void publish(std::shared_ptr<const SegmentList> list);
-  SegmentPtr active() const { return snapshot()->back(); }
   // Writer-locked helpers. `cfg` and `now_ms` are the append's, read once per append.
   // Rolls when the append described needs it; with !may_block returns false instead of any
   // file work (the roll, or the active segment's first-write index growth).
