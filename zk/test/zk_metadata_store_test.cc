@@ -26,13 +26,18 @@ class ZkMetadataStoreTest : public ZooKeeperTest {
     }
   }
   std::unique_ptr<ZooKeeperClient> connect() { return connect_session(chroot_, 6000); }
-  std::unique_ptr<ZkMetadataStore> open(ZooKeeperClient& zk) {
-    auto s = std::make_unique<ZkMetadataStore>(zk, ZkMetadataStoreOptions{3, 2, "cid"});
+  // The store lives until the fixture goes, after every session it uses (zk_ below, and the
+  // test's own, which go at the end of its body): its watch handlers hold it, and a watch that
+  // fires after a store is freed would run on freed memory.
+  ZkMetadataStore* open(ZooKeeperClient& zk) {
+    auto& s = stores_.emplace_back(
+        std::make_unique<ZkMetadataStore>(zk, ZkMetadataStoreOptions{3, 2, "cid"}));
     std::string error;
     EXPECT_TRUE(s->start(&error)) << error;
-    return s;
+    return s.get();
   }
 
+  std::vector<std::unique_ptr<ZkMetadataStore>> stores_;  // destroyed after zk_
   std::string chroot_;
   std::unique_ptr<ZooKeeperClient> zk_;
 };
