@@ -19,7 +19,11 @@ namespace fjord {
 
 Broker::Broker(BrokerConfig config) : config_(std::move(config)) {}
 
-Broker::~Broker() { shutdown(); }
+Broker::~Broker() {
+  shutdown();
+  // A broker that failed to start is not shut down: its session still runs handlers.
+  if (zk_) zk_->close();
+}
 
 bool Broker::start(std::string* error) {
   std::vector<std::string> dirs = config_.log_dirs();

@@ -73,6 +73,9 @@ class Broker {
 
   BrokerConfig config_;
   std::string cluster_id_;
+  // The ZooKeeper session in ZooKeeper mode, closed (its worker joined) before any member goes,
+  // and destroyed after the metadata store and the controller, which unregister from it.
+  std::unique_ptr<zk::ZooKeeperClient> zk_;
   std::unique_ptr<MetadataStore> metadata_;
   std::unique_ptr<log::LogManager> logs_;
   std::unique_ptr<ReplicaManager> replicas_;
@@ -90,7 +93,6 @@ class Broker {
   // ephemeral /brokers/ids/<id>, re-created on every new session.
   bool connect_zookeeper(std::string* error);
   bool register_in_zookeeper(std::string* error);
-  std::unique_ptr<zk::ZooKeeperClient> zk_;
   std::atomic<int64_t> broker_epoch_{-1};
   std::unique_ptr<zk::Controller> controller_;  // after zk_: destroyed first
 };

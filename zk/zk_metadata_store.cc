@@ -38,12 +38,17 @@ ZkMetadataStore::ZkMetadataStore(ZooKeeperClient& zk, ZkMetadataStoreOptions opt
   snapshot_.store(std::move(snap));
 }
 
+ZkMetadataStore::~ZkMetadataStore() {
+  zk_.remove_owner(this);
+  zk_.drain();
+}
+
 bool ZkMetadataStore::start(std::string* error) {
   zk_.on_children(
       "/brokers/topics", [this](ZkEvent, const std::string&) { reload_all(); }, this);
   zk_.on_children(
       kConfigChanges, [this](ZkEvent, const std::string&) { process_config_changes(); }, this);
-  zk_.on_new_session([this] { reload_all(); });
+  zk_.on_new_session([this] { reload_all(); }, this);
   std::vector<std::string> names;
   ZkCode rc = zk_.get_children("/brokers/topics", &names);
   if (!zk_ok(rc)) {

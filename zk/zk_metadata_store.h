@@ -27,6 +27,11 @@ struct ZkMetadataStoreOptions {
 class ZkMetadataStore : public MetadataStore {
  public:
   ZkMetadataStore(ZooKeeperClient& zk, ZkMetadataStoreOptions options);
+  // Removes its watch handlers and session hook from the client (which may live on) and waits
+  // until none of them is running.
+  ~ZkMetadataStore() override;
+  ZkMetadataStore(const ZkMetadataStore&) = delete;
+  ZkMetadataStore& operator=(const ZkMetadataStore&) = delete;
 
   // Reads everything with watches. Call once, before the broker serves.
   bool start(std::string* error);

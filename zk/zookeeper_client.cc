@@ -69,6 +69,7 @@ std::unique_ptr<ZooKeeperClient> ZooKeeperClient::connect(const ZooKeeperClientO
   zoo_set_debug_level(ZOO_LOG_LEVEL_WARN);
   std::unique_ptr<ZooKeeperClient> client(new ZooKeeperClient(options));
   client->worker_ = std::thread([c = client.get()] { c->run_worker(); });
+  client->worker_id_ = client->worker_.get_id();
   if (!cs->chroot.empty()) {
     // Kafka creates the chroot through a session without it, then reconnects under it.
     if (!client->open_session(cs->hosts, options.connection_timeout_ms, error)) return nullptr;
@@ -215,13 +216,13 @@ void ZooKeeperClient::handle_event(int type, int state, std::string path) {
 }
 
 void ZooKeeperClient::recreate_session() {
-  std::vector<std::function<void()>> expired, fresh;
+  Hooks expired, fresh;
   {
     std::lock_guard lock(hook_mu_);
     expired = expired_hooks_;
     fresh = new_session_hooks_;
   }
-  for (auto& hook : expired) hook();
+  for (auto& [_, hook] : expired) hook();
   auto backoff = std::chrono::milliseconds(100);
   while (true) {
     {
@@ -236,7 +237,7 @@ void ZooKeeperClient::recreate_session() {
     backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
   }
   spdlog::info("[ZooKeeperClient] new session 0x{:x}", session_id());
-  for (auto& hook : fresh) hook();
+  for (auto& [_, hook] : fresh) hook();
 }
 
 void ZooKeeperClient::post(std::function<void()> fn) {
@@ -248,13 +249,35 @@ void ZooKeeperClient::post(std::function<void()> fn) {
   queue_cv_.notify_one();
 }
 
+void ZooKeeperClient::drain() {
+  if (std::this_thread::get_id() == worker_id_) return;
+  bool ran = false;
+  std::unique_lock lock(queue_mu_);
+  if (stopping_ || worker_done_) {
+    // close() is stopping the worker: wait until it has left its last task.
+    drain_cv_.wait(lock, [&] { return worker_done_; });
+    return;
+  }
+  queue_.push_back([this, &ran] {
+    std::lock_guard l(queue_mu_);
+    ran = true;
+    drain_cv_.notify_all();
+  });
+  queue_cv_.notify_one();
+  drain_cv_.wait(lock, [&] { return ran || worker_done_; });
+}
+
 void ZooKeeperClient::run_worker() {
   while (true) {
     std::function<void()> fn;
     {
       std::unique_lock lock(queue_mu_);
       queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;
+      if (stopping_) {
+        worker_done_ = true;
+        drain_cv_.notify_all();
+        return;
+      }
       fn = std::move(queue_.front());
       queue_.pop_front();
     }
@@ -282,14 +305,27 @@ void ZooKeeperClient::remove_handlers(const std::string& path, const void* owner
   }
 }
 
-void ZooKeeperClient::on_session_expired(std::function<void()> hook) {
+void ZooKeeperClient::on_session_expired(std::function<void()> hook, const void* owner) {
   std::lock_guard lock(hook_mu_);
-  expired_hooks_.push_back(std::move(hook));
+  expired_hooks_.emplace_back(owner, std::move(hook));
 }
 
-void ZooKeeperClient::on_new_session(std::function<void()> hook) {
+void ZooKeeperClient::on_new_session(std::function<void()> hook, const void* owner) {
   std::lock_guard lock(hook_mu_);
-  new_session_hooks_.push_back(std::move(hook));
+  new_session_hooks_.emplace_back(owner, std::move(hook));
+}
+
+void ZooKeeperClient::remove_owner(const void* owner) {
+  std::lock_guard lock(hook_mu_);
+  for (auto* table : {&change_handlers_, &child_handlers_}) {
+    for (auto it = table->begin(); it != table->end();) {
+      it->second.erase(owner);
+      it = it->second.empty() ? table->erase(it) : std::next(it);
+    }
+  }
+  for (auto* hooks : {&expired_hooks_, &new_session_hooks_}) {
+    std::erase_if(*hooks, [owner](const auto& h) { return h.first == owner; });
+  }
 }
 
 int64_t ZooKeeperClient::session_id() const {

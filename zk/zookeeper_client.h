@@ -28,6 +28,7 @@
 #include <shared_mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 struct _zhandle;
@@ -137,11 +138,20 @@ class ZooKeeperClient {
   void on_children(const std::string& path, Handler handler,
                    const void* owner = nullptr);  // child list changed
   void remove_handlers(const std::string& path, const void* owner = nullptr);
-  void on_session_expired(std::function<void()> hook);
-  void on_new_session(std::function<void()> hook);
+  void on_session_expired(std::function<void()> hook, const void* owner = nullptr);
+  void on_new_session(std::function<void()> hook, const void* owner = nullptr);
+  // Removes every handler and session hook registered under owner, on any path. An event
+  // already being dispatched may still be running one of them: drain() waits for it.
+  void remove_owner(const void* owner);
 
   // Runs fn on the worker thread (the way event loops hand ZooKeeper work off).
   void post(std::function<void()> fn);
+  // Returns once everything on the worker when it was called (the running handler, hook or
+  // task, and everything queued) has run; at once when the worker has stopped, or when called
+  // on the worker itself (which cannot wait for its own queue). An owner that goes while the
+  // client lives on calls remove_owner(this), then drain(), so no handler of its runs on freed
+  // memory. It may wait as long as the running task: a session being re-created, for one.
+  void drain();
 
   int64_t session_id() const;
   // The session id and password, so a test can expire the session the classic way (a second
@@ -174,14 +184,18 @@ class ZooKeeperClient {
   std::mutex hook_mu_;
   std::map<std::string, std::map<const void*, Handler>> change_handlers_;
   std::map<std::string, std::map<const void*, Handler>> child_handlers_;
-  std::vector<std::function<void()>> expired_hooks_;
-  std::vector<std::function<void()>> new_session_hooks_;
+  using Hooks = std::vector<std::pair<const void*, std::function<void()>>>;  // owner, hook
+  Hooks expired_hooks_;
+  Hooks new_session_hooks_;
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::deque<std::function<void()>> queue_;
   std::atomic<bool> stopping_{false};
+  bool worker_done_ = false;           // under queue_mu_: run_worker returned
+  std::condition_variable drain_cv_;   // drain(): a marker ran, or the worker returned
   std::thread worker_;
+  std::thread::id worker_id_;  // set once at connect (worker_ itself changes when joined)
 };
 
 // "a:1,b:2/kafka/x" -> hosts "a:1,b:2", chroot "/kafka/x". nullopt if the chroot is malformed.

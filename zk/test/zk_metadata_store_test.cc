@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstring>
+#include <new>
+
 #include "integration-tests/harness/wait.h"
 #include "zk/broker_registration.h"
 #include "zk/test/zookeeper_test.h"
@@ -26,18 +32,13 @@ class ZkMetadataStoreTest : public ZooKeeperTest {
     }
   }
   std::unique_ptr<ZooKeeperClient> connect() { return connect_session(chroot_, 6000); }
-  // The store lives until the fixture goes, after every session it uses (zk_ below, and the
-  // test's own, which go at the end of its body): its watch handlers hold it, and a watch that
-  // fires after a store is freed would run on freed memory.
-  ZkMetadataStore* open(ZooKeeperClient& zk) {
-    auto& s = stores_.emplace_back(
-        std::make_unique<ZkMetadataStore>(zk, ZkMetadataStoreOptions{3, 2, "cid"}));
+  std::unique_ptr<ZkMetadataStore> open(ZooKeeperClient& zk) {
+    auto s = std::make_unique<ZkMetadataStore>(zk, ZkMetadataStoreOptions{3, 2, "cid"});
     std::string error;
     EXPECT_TRUE(s->start(&error)) << error;
-    return s.get();
+    return s;
   }
 
-  std::vector<std::unique_ptr<ZkMetadataStore>> stores_;  // destroyed after zk_
   std::string chroot_;
   std::unique_ptr<ZooKeeperClient> zk_;
 };
@@ -116,6 +117,33 @@ TEST_F(ZkMetadataStoreTest, OtherBrokersFollowThroughWatches) {
   EXPECT_EQ(writer->delete_topic("nope").code, ErrorCode::kUnknownTopicOrPartition);
   ASSERT_EQ(zk_->remove_recursive("/brokers/topics/w"), ZkCode::kOk);
   EXPECT_TRUE(itest::wait_for([&] { return reader->snapshot()->find("w") == nullptr; }, 10s, 10ms));
+}
+
+// A store that goes while its ZooKeeper session lives on (a test's store, before the fixture's
+// session) leaves no handler behind: the watch it had set on /brokers/topics fires afterwards
+// and must not run on its freed memory (a SIGSEGV in CI once).
+TEST_F(ZkMetadataStoreTest, AStoreThatWentLeavesNoHandlerOnTheSession) {
+  // The store lives in memory the test poisons once it went (zeros: its ZooKeeper client
+  // reference reads as null), so a handler left behind crashes at once, with or without ASan.
+  alignas(ZkMetadataStore) std::array<std::byte, sizeof(ZkMetadataStore)> memory;
+  auto* store = new (memory.data()) ZkMetadataStore(*zk_, ZkMetadataStoreOptions{3, 2, "cid"});
+  std::string error;
+  ASSERT_TRUE(store->start(&error)) << error;  // watches the children of /brokers/topics
+  store->~ZkMetadataStore();
+  std::memset(memory.data(), 0, memory.size());
+
+  // Another owner on the same path and session is handed the same event: once it has seen the
+  // new topic, the store's old watch has fired after the store went.
+  std::atomic<int> seen{0};
+  int probe = 0;
+  zk_->on_children("/brokers/topics", [&](ZkEvent, const std::string&) { ++seen; }, &probe);
+  auto other_zk = connect();
+  auto writer = open(*other_zk);
+  ASSERT_TRUE(writer->create_topic({"after", 1, 1, {}, {}}, false, nullptr).ok());
+  EXPECT_TRUE(itest::wait_for([&] { return seen.load() == 1; }, 10s, 10ms));
+  zk_->drain();  // the dispatch that ran the probe is over, and everything it could have run
+  zk_->remove_owner(&probe);
+  EXPECT_EQ(seen.load(), 1);
 }
 
 TEST_F(ZkMetadataStoreTest, ReadsTopicsWrittenByKafka28Tools) {

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <thread>
 
 #include "integration-tests/harness/ports.h"
 #include "integration-tests/harness/wait.h"
@@ -155,6 +156,63 @@ TEST_F(ZooKeeperClientTest, EveryOwnerOfAPathGetsTheEvent) {
   EXPECT_EQ(controller, 1);
 }
 
+// An owner that goes while the client lives on (the metadata store) removes all it registered:
+// its handlers on every path and its session hooks; other owners keep theirs.
+TEST_F(ZooKeeperClientTest, RemoveOwnerDropsItsHandlersOnEveryPath) {
+  auto c = connect("/remove_owner");
+  ASSERT_TRUE(c);
+  std::atomic<int> gone{0}, kept{0};
+  int gone_key = 0, kept_key = 0;
+  c->on_children("/", [&](ZkEvent, const std::string&) { ++gone; }, &gone_key);
+  c->on_change("/n", [&](ZkEvent, const std::string&) { ++gone; }, &gone_key);
+  c->on_children("/", [&](ZkEvent, const std::string&) { ++kept; }, &kept_key);
+  c->on_change("/n", [&](ZkEvent, const std::string&) { ++kept; }, &kept_key);
+  c->remove_owner(&gone_key);
+  std::vector<std::string> children;
+  ASSERT_EQ(c->get_children("/", &children, true), ZkCode::kOk);
+  ASSERT_EQ(c->exists("/n", nullptr, true), ZkCode::kNoNode);
+  ASSERT_EQ(c->create("/n", "", CreateMode::kPersistent), ZkCode::kOk);
+  EXPECT_TRUE(itest::wait_for([&] { return kept.load() == 2; }, 10s, 10ms));
+  c->drain();
+  EXPECT_EQ(gone.load(), 0);
+}
+
+TEST_F(ZooKeeperClientTest, DrainWaitsForWhatTheWorkerHas) {
+  auto c = connect("/drain");
+  ASSERT_TRUE(c);
+  std::atomic<bool> running{false}, release{false}, finished{false}, queued_ran{false};
+  c->post([&] {
+    running = true;
+    itest::wait_for([&] { return release.load(); }, 10s, 1ms);
+    finished = true;
+  });
+  c->post([&] { queued_ran = true; });
+  ASSERT_TRUE(itest::wait_for([&] { return running.load(); }, 10s, 1ms));
+  std::atomic<bool> drained{false};
+  std::thread waiter([&] {
+    c->drain();
+    EXPECT_TRUE(finished);
+    EXPECT_TRUE(queued_ran);
+    drained = true;
+  });
+  // It stays blocked while the task runs (a drain that returned early would show here).
+  EXPECT_FALSE(itest::wait_for([&] { return drained.load(); }, 300ms, 5ms));
+  release = true;
+  EXPECT_TRUE(itest::wait_for([&] { return drained.load(); }, 10s, 5ms));
+  waiter.join();
+
+  // On the worker itself it returns at once (a store destroyed by a handler).
+  std::atomic<bool> on_worker{false};
+  c->post([&] {
+    c->drain();
+    on_worker = true;
+  });
+  EXPECT_TRUE(itest::wait_for([&] { return on_worker.load(); }, 10s, 5ms));
+  // And once the client is closed, there is nothing to wait for.
+  c->close();
+  c->drain();
+}
+
 TEST_F(ZooKeeperClientTest, ExpiredSessionIsRecreatedAndHooksRun) {
   auto c = connect("/expiry");
   ASSERT_TRUE(c);
@@ -165,6 +223,12 @@ TEST_F(ZooKeeperClientTest, ExpiredSessionIsRecreatedAndHooksRun) {
     EXPECT_EQ(c->create("/ephemeral", "again", CreateMode::kEphemeral), ZkCode::kOk);
     ++fresh;
   });
+  // The hooks of an owner that went do not run.
+  std::atomic<int> gone{0};
+  int gone_key = 0;
+  c->on_session_expired([&] { ++gone; }, &gone_key);
+  c->on_new_session([&] { ++gone; }, &gone_key);
+  c->remove_owner(&gone_key);
   ASSERT_EQ(c->create("/ephemeral", "first", CreateMode::kEphemeral), ZkCode::kOk);
   const int64_t old_session = c->session_id();
 
@@ -188,6 +252,7 @@ TEST_F(ZooKeeperClientTest, ExpiredSessionIsRecreatedAndHooksRun) {
   ASSERT_EQ(c->get("/ephemeral", &data, &stat), ZkCode::kOk);
   EXPECT_EQ(data, "again");
   EXPECT_EQ(stat.ephemeral_owner, c->session_id());
+  EXPECT_EQ(gone.load(), 0);
 }
 
 TEST_F(ZooKeeperClientTest, ClosingRemovesEphemeralNodes) {
