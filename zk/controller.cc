@@ -64,7 +64,12 @@ auto& add_partition_state(Request& req, const std::pair<std::string, int32_t>& t
 Controller::Controller(ZooKeeperClient& zk, ControllerOptions options)
     : zk_(zk), options_(std::move(options)), channel_(std::make_unique<ControllerChannel>()) {}
 
-Controller::~Controller() { shutdown(); }
+Controller::~Controller() {
+  shutdown();
+  // The client may live on: none of its handlers, hooks or posted tasks may run on this one.
+  zk_.remove_owner(this);
+  zk_.drain();
+}
 
 void Controller::start() {
   zk_.on_change("/controller",
@@ -76,8 +81,8 @@ void Controller::start() {
   zk_.on_children("/admin/delete_topics",
                 [this](ZkEvent, const std::string&) { on_delete_topics(); }, this);
   // KafkaController: a controller whose session expired resigns; every new session re-elects.
-  zk_.on_session_expired([this] { resign(); });
-  zk_.on_new_session([this] { elect(); });
+  zk_.on_session_expired([this] { resign(); }, this);
+  zk_.on_new_session([this] { elect(); }, this);
   zk_.post([this] { elect(); });
   if (options_.auto_leader_rebalance) {
     timer_ = std::thread([this] {

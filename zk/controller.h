@@ -49,6 +49,8 @@ struct ControllerOptions {
 class Controller {
  public:
   Controller(ZooKeeperClient& zk, ControllerOptions options);
+  // Shuts down, removes its watch handlers and session hooks from the client (which may live
+  // on) and waits until none of them, nor a task it posted, is running or queued.
   ~Controller();
 
   // Registers the watches and the session hooks, then runs the first election.
