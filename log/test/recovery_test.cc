@@ -10,6 +10,7 @@
 #include "log/partition_log.h"
 #include "log/segment_name.h"
 #include "log/test/expected_index.h"
+#include "log/test/partition_log_fixture.h"
 #include "log/test/test_batches.h"
 
 namespace fjord::log {
@@ -17,7 +18,7 @@ namespace {
 
 using testing::expected_index;
 using testing::make_batch;
-using testing::TempDir;
+using testing::PartitionLogFixture;
 using testing::TestRecord;
 
 constexpr int64_t kT0 = 1'700'000'000'000;
@@ -49,20 +50,6 @@ LogConfig crash_config() {
   return c;
 }
 
-std::unique_ptr<PartitionLog> open_log(const fs::path& dir, const LogConfig& c, const Clock& clock,
-                                       int64_t rp, bool clean) {
-  PartitionLogParams p;
-  p.dir = dir;
-  p.tp = {"t", 0};
-  p.config = c;
-  p.clock = &clock;
-  p.recovery_point = rp;
-  p.clean_shutdown = clean;
-  auto log = PartitionLog::open(p);
-  EXPECT_TRUE(log.ok());
-  return log.ok() ? std::move(*log) : nullptr;
-}
-
 void flip_byte(const fs::path& file, int64_t pos, uint8_t mask) {
   auto f = File::open_read_write(file, false);
   ASSERT_TRUE(f.ok());
@@ -83,14 +70,13 @@ int damaged_cases = 0;
 void run_case(uint64_t seed) {
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::mt19937_64 rng(seed);
-  TempDir tmp;
-  fs::path dir = tmp.path() / "t-0";
-  ManualClock clock(kT0);
-  LogConfig config = crash_config();
+  PartitionLogFixture f;
+  f.config = crash_config();
+  const fs::path dir = f.dir();
   int64_t rp = 0;
   std::vector<BatchLoc> before;
   {
-    auto log = open_log(dir, config, clock, 0, false);
+    auto log = f.open();
     int batches = 20 + static_cast<int>(rng() % 60);
     int64_t flush_at_batch = static_cast<int64_t>(rng() % static_cast<uint64_t>(batches + 1));
     for (int i = 0; i < batches; ++i) {
@@ -148,7 +134,7 @@ void run_case(uint64_t seed) {
   int64_t expected_end =
       first_bad < before.size() ? before[first_bad].base_offset : before.back().last_offset + 1;
 
-  auto log = open_log(dir, config, clock, rp, false);
+  auto log = f.open(rp);
   ASSERT_NE(log, nullptr);
   EXPECT_EQ(log->log_end_offset(), expected_end);
   EXPECT_GE(log->log_end_offset(), rp);
@@ -161,7 +147,7 @@ void run_case(uint64_t seed) {
   for (const auto& s : log->segments()) {
     EXPECT_TRUE(s->indexes_sane());
     if (s->base_offset() >= 0) {
-      auto exp = expected_index(*s, config.index_interval_bytes);
+      auto exp = expected_index(*s, f.config.index_interval_bytes);
       // Segments before the recovery point keep their (append-built) indexes; both follow
       // the same rule, so they match too.
       ASSERT_EQ(s->offset_index().entries(), static_cast<int32_t>(exp.size()));
@@ -193,17 +179,17 @@ TEST(RecoveryTest, RandomCutsAndFlipsPastTheRecoveryPoint) {
 }
 
 TEST(RecoveryTest, UncleanStopWithoutDamageLosesNothing) {
-  TempDir tmp;
-  ManualClock clock(kT0);
-  fs::path dir = tmp.path() / "t-0";
+  PartitionLogFixture f;
+  f.config = crash_config();
+  const fs::path dir = f.dir();
   {
-    auto log = open_log(dir, crash_config(), clock, 0, false);
+    auto log = f.open();
     for (int i = 0; i < 40; ++i) {
       Bytes b = make_batch(0, {{std::nullopt, std::string(200, 'x'), kT0 + i}}, 1);
       ASSERT_TRUE(log->append_as_leader(b, 1).ok());
     }
   }
-  auto log = open_log(dir, crash_config(), clock, 0, false);
+  auto log = f.open();
   EXPECT_EQ(log->log_end_offset(), 40);
   EXPECT_EQ(log->load_report().bytes_cut(), 0);
   for (const auto& r : log->load_report().recovered) EXPECT_EQ(r.outcome, SegmentOutcome::kGood);
@@ -214,18 +200,18 @@ TEST(RecoveryTest, UncleanStopWithoutDamageLosesNothing) {
 // in memory. The file is written before the recovery point moves past an entry; entries above
 // the recovery point come back from the batches after a crash.
 TEST(RecoveryTest, LeaderEpochsSurviveACrashWithoutAnyBackgroundWrite) {
-  TempDir tmp;
-  ManualClock clock(kT0);
-  fs::path dir = tmp.path() / "t-0";
-  ThreadScheduler never_runs(clock, /*start_thread=*/false);  // background work is lost
+  PartitionLogFixture f;
+  f.config = crash_config();
+  const fs::path dir = f.dir();
+  ThreadScheduler never_runs(f.clock, /*start_thread=*/false);  // background work is lost
   int64_t rp = 0;
   std::vector<EpochEntry> expected;
   {
     PartitionLogParams p;
     p.dir = dir;
-    p.tp = {"t", 0};
-    p.config = crash_config();
-    p.clock = &clock;
+    p.tp = {"topic", 0};
+    p.config = f.config;
+    p.clock = &f.clock;
     p.scheduler = &never_runs;
     auto log = PartitionLog::open(p);
     ASSERT_TRUE(log.ok());
@@ -250,18 +236,18 @@ TEST(RecoveryTest, LeaderEpochsSurviveACrashWithoutAnyBackgroundWrite) {
     ASSERT_EQ(expected.size(), 4u);
     // Crash: no close(); the scheduled roll flushes and checkpoint writes never ran.
   }
-  auto log = open_log(dir, crash_config(), clock, rp, false);
+  auto log = f.open(rp);
   EXPECT_EQ(log->log_end_offset(), 60);
   EXPECT_EQ(log->leader_epoch_cache().entries(), expected);
 }
 
 TEST(RecoveryTest, TruncationDeletesLaterSegmentsAndNamesOutcomes) {
-  TempDir tmp;
-  ManualClock clock(kT0);
-  fs::path dir = tmp.path() / "t-0";
+  PartitionLogFixture f;
+  f.config = crash_config();
+  const fs::path dir = f.dir();
   int64_t second_base = 0;
   {
-    auto log = open_log(dir, crash_config(), clock, 0, false);
+    auto log = f.open();
     for (int i = 0; i < 100; ++i) {
       Bytes b = make_batch(0, {{std::nullopt, std::string(200, 'x'), kT0 + i}}, 1);
       ASSERT_TRUE(log->append_as_leader(b, 1).ok());
@@ -270,7 +256,7 @@ TEST(RecoveryTest, TruncationDeletesLaterSegmentsAndNamesOutcomes) {
     second_base = log->segments()[1]->base_offset();
   }
   flip_byte(segment_file(dir, second_base, kLogSuffix), 100, 0x01);
-  auto log = open_log(dir, crash_config(), clock, 0, false);
+  auto log = f.open();
   EXPECT_EQ(log->log_end_offset(), second_base);
   const auto& rec = log->load_report().recovered;
   ASSERT_GE(rec.size(), 3u);
@@ -283,11 +269,11 @@ TEST(RecoveryTest, TruncationDeletesLaterSegmentsAndNamesOutcomes) {
 }
 
 TEST(RecoveryTest, InterruptedRenamesAreFinishedAtLoad) {
-  TempDir tmp;
-  ManualClock clock(kT0);
-  fs::path dir = tmp.path() / "t-0";
+  PartitionLogFixture f;
+  f.config = crash_config();
+  const fs::path dir = f.dir();
   {
-    auto log = open_log(dir, crash_config(), clock, 0, false);
+    auto log = f.open();
     Bytes b = make_batch(0, {{std::nullopt, "x", kT0}}, 1);
     ASSERT_TRUE(log->append_as_leader(b, 1).ok());
     ASSERT_TRUE(log->close().ok());
@@ -295,7 +281,7 @@ TEST(RecoveryTest, InterruptedRenamesAreFinishedAtLoad) {
   write_file_atomically(dir / "00000000000000000500.log.deleted", "junk").ok();
   write_file_atomically(dir / "00000000000000000600.log.cleaned", "junk").ok();
   write_file_atomically(dir / "00000000000000000700.index", "orphan").ok();
-  auto log = open_log(dir, crash_config(), clock, 1, true);
+  auto log = f.open(1, /*clean=*/true);
   EXPECT_EQ(log->log_end_offset(), 1);
   EXPECT_FALSE(file_exists(dir / "00000000000000000500.log.deleted"));
   EXPECT_FALSE(file_exists(dir / "00000000000000000600.log.cleaned"));
