@@ -7,9 +7,10 @@
 // with one id would have each other's batches taken for duplicates): there a BlockSource
 // claims each block for the whole cluster (ZooKeeper's /latest_producer_id_block).
 //
-// Thread-safe: generate() may be called from any thread. It claims a block (a file write or a
-// ZooKeeper round trip) once per block, on the calling thread, which is the one blocking step:
-// rare enough (once per 1000 producers) to keep off a separate thread.
+// Thread-safe: generate() may be called from any thread. Once per block (1000 ids by default)
+// it claims the next one (a file write with fsync, or a ZooKeeper round trip) on the thread
+// that calls it, and blocks it meanwhile: never call it on an event loop (the InitProducerId
+// handler runs it on the broker's blocking pool).
 #pragma once
 
 #include <cstdint>
