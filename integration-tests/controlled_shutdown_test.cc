@@ -57,10 +57,7 @@ TEST_F(ControlledShutdownTest, StoppingALeaderFailsNoSend) {
   const int32_t controller = zk_->wait_for_controller();
   ASSERT_GT(controller, 0);
   // The broker to stop is not the controller, and leads two of the three partitions.
-  std::vector<int32_t> others;
-  for (int32_t id = 1; id <= 3; ++id) {
-    if (id != controller) others.push_back(id);
-  }
+  const std::vector<int32_t> others = cluster_->broker_ids_other_than(controller);
   const int32_t victim = others[0];
   const int32_t peer = others[1];
   const std::vector<std::vector<int32_t>> assignment = {

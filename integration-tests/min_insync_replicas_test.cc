@@ -70,10 +70,7 @@ TEST_F(MinInsyncReplicasTest, RefusesAcksAllWhileTheIsrIsTooSmall) {
   const int32_t controller = zk_->wait_for_controller();
   ASSERT_GT(controller, 0);
   // Leader and follower are not the controller: a frozen controller would hold the ISR change.
-  std::vector<int32_t> others;
-  for (int32_t id = 1; id <= 3; ++id) {
-    if (id != controller) others.push_back(id);
-  }
+  const std::vector<int32_t> others = cluster_->broker_ids_other_than(controller);
   const int32_t leader = others[0];
   const int32_t follower = others[1];
   create_topic(cluster_->bootstrap(), "guarded", {{leader, follower}},

@@ -177,10 +177,7 @@ TEST_F(ZooKeeperControllerTest, LostSessionMovesTheControllerAndTheOldOneRejoins
   const int32_t old_controller = zk_->wait_for_controller();
   ASSERT_GT(old_controller, 0);
   const int32_t old_epoch = zk_->controller_epoch();
-  std::vector<int32_t> others;
-  for (int32_t id = 1; id <= 3; ++id) {
-    if (id != old_controller) others.push_back(id);
-  }
+  const std::vector<int32_t> others = cluster_->broker_ids_other_than(old_controller);
   const int32_t a = others[0], b = others[1], c = old_controller;
   // The Admin client needs a controller in Metadata: every broker has heard from it (its first
   // UpdateMetadata) before the topic is created.
@@ -401,10 +398,7 @@ TEST_F(PendingAlterPartitionTest, GoesToTheNewControllerWhenTheControllerMoves) 
   const std::string topic = "pending";
   const int32_t c = zk_->wait_for_controller();
   ASSERT_GT(c, 0);
-  std::vector<int32_t> others;
-  for (int32_t id = 1; id <= 3; ++id) {
-    if (id != c) others.push_back(id);
-  }
+  const std::vector<int32_t> others = cluster_->broker_ids_other_than(c);
   const int32_t leader = others[0], follower = others[1];
   for (int32_t id = 1; id <= 3; ++id) {
     ASSERT_TRUE(wait_for([&] { return metadata_controller(id) == c; }, 30s)) << id;
@@ -462,10 +456,7 @@ class LeaderElectionTest : public ZooKeeperControllerTest {
 TEST_F(LeaderElectionTest, PreferredLeaderReturnsAddedPartitionsAndUncleanElection) {
   const int32_t c = zk_->wait_for_controller();
   ASSERT_GT(c, 0);
-  std::vector<int32_t> others;
-  for (int32_t id = 1; id <= 3; ++id) {
-    if (id != c) others.push_back(id);
-  }
+  const std::vector<int32_t> others = cluster_->broker_ids_other_than(c);
   for (int32_t id = 1; id <= 3; ++id) {
     ASSERT_TRUE(wait_for([&] { return metadata_controller(id) == c; }, 30s)) << id;
   }

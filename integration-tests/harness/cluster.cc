@@ -60,4 +60,12 @@ std::string Cluster::bootstrap() const {
   return s;
 }
 
+std::vector<int32_t> Cluster::broker_ids_other_than(int32_t id) const {
+  std::vector<int32_t> ids;
+  for (int32_t i = 1; i <= static_cast<int32_t>(brokers_.size()); ++i) {
+    if (i != id) ids.push_back(i);
+  }
+  return ids;
+}
+
 }  // namespace fjord::itest

@@ -9,6 +9,7 @@
 //   cluster.broker(0).kill();  ...  cluster.broker(0).start();
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -38,6 +39,8 @@ class Cluster {
   ZooKeeper& zookeeper() { return zookeeper_; }
   // Every broker's "127.0.0.1:<port>", comma-separated.
   std::string bootstrap() const;
+  // The ids of every broker but `id`, ascending (e.g. the brokers that are not the controller).
+  std::vector<int32_t> broker_ids_other_than(int32_t id) const;
 
  private:
   ZooKeeper zookeeper_;  // declared first: destroyed after the brokers
