@@ -149,6 +149,8 @@ bool Broker::start(std::string* error) {
   ConnectionLimits limits;
   limits.max_request_bytes = config_.get_int("socket.request.max.bytes");
   limits.max_idle = std::chrono::milliseconds(config_.get_long("connections.max.idle.ms"));
+  limits.send_buffer_bytes = config_.get_int("socket.send.buffer.bytes");
+  limits.receive_buffer_bytes = config_.get_int("socket.receive.buffer.bytes");
   server_ = std::make_unique<TcpServer>(*loops_, *dispatcher_, limits);
   if (!server_->listen(config_.listeners(), error)) return false;
   server_->start_accepting();

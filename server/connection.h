@@ -47,6 +47,10 @@ class RequestHandler {
 struct ConnectionLimits {
   int32_t max_request_bytes = 104857600;                    // socket.request.max.bytes
   std::chrono::milliseconds max_idle{600000};               // connections.max.idle.ms
+  // SO_SNDBUF of each accepted socket and SO_RCVBUF of the listening one (inherited by what
+  // it accepts), as Kafka's SocketServer; -1 leaves the OS default (autotuning).
+  int32_t send_buffer_bytes = 102400;                       // socket.send.buffer.bytes
+  int32_t receive_buffer_bytes = 102400;                    // socket.receive.buffer.bytes
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {

@@ -38,6 +38,11 @@ bool TcpServer::listen(const std::vector<Listener>& listeners, std::string* erro
     auto a = std::make_unique<Acceptor>(Acceptor{asio::ip::tcp::acceptor(loops_.at(0)), l});
     a->acceptor.open(endpoint.protocol(), ec);
     if (!ec) a->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    // Set before listen() so that accepted sockets inherit it with the window scale it needs.
+    if (!ec && limits_.receive_buffer_bytes != -1) {
+      a->acceptor.set_option(asio::socket_base::receive_buffer_size(limits_.receive_buffer_bytes),
+                             ec);
+    }
     if (!ec) a->acceptor.bind(endpoint, ec);
     if (!ec) a->acceptor.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {

@@ -11,6 +11,8 @@ packages=(
   # tests only: real clients, a real ZooKeeper, the fuzzer's compiler
   librdkafka-dev kcat zookeeper clang libclang-rt-14-dev clang-format
   maven default-jdk-headless python3-venv
+  # socket_options_test reads the broker's socket buffers with ss
+  iproute2
   # make bench: the latency chart (Debian's matplotlib, for /usr/bin/python3)
   python3-matplotlib
 )
