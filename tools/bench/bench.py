@@ -296,6 +296,25 @@ def wait_for(cond, timeout, interval=0.02, what="condition"):
 
 # ---------------------------------------------------------------------------------------------
 
+def base_broker_props(port, data_dir):
+    """The properties every benchmarked broker starts from, Fjord or Kafka, alone (Broker) or
+    in cluster_bench.py's clusters; each adds its own (ids, controller or ZooKeeper)."""
+    return {
+        "listeners": f"PLAINTEXT://127.0.0.1:{port}",
+        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{port}",
+        "log.dirs": str(data_dir),
+        "num.partitions": "1",
+        "default.replication.factor": "1",
+        "offsets.topic.replication.factor": "1",
+        "transaction.state.log.replication.factor": "1",
+        "transaction.state.log.min.isr": "1",
+        "group.initial.rebalance.delay.ms": "0",
+        # The same heap-independent settings for both: 1 GiB segments (the default, stated
+        # so), no log.flush.* keys (flushing left to the OS, the default of both).
+        "log.segment.bytes": "1073741824",
+    }
+
+
 class Broker:
     BROKER_ID = 1
 
@@ -308,20 +327,7 @@ class Broker:
         self.pids = []
         shutil.rmtree(self.dir, ignore_errors=True)
         self.data.mkdir(parents=True)
-        self.props = {
-            "listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
-            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
-            "log.dirs": str(self.data),
-            "num.partitions": "1",
-            "default.replication.factor": "1",
-            "offsets.topic.replication.factor": "1",
-            "transaction.state.log.replication.factor": "1",
-            "transaction.state.log.min.isr": "1",
-            "group.initial.rebalance.delay.ms": "0",
-            # The same heap-independent settings for both: 1 GiB segments (the default, stated
-            # so), no log.flush.* keys (flushing left to the OS, the default of both).
-            "log.segment.bytes": "1073741824",
-        }
+        self.props = base_broker_props(self.port, self.data)
         if target == "kafka":
             cport = free_port()
             self.props.update({

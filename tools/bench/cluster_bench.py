@@ -181,22 +181,12 @@ class ClusterBroker(bench.Broker):
         self.port = bench.free_port()
         self.proc, self.pids = None, []
         self.data.mkdir(parents=True)
-        listener = f"PLAINTEXT://127.0.0.1:{self.port}"
-        self.props = {
+        self.props = bench.base_broker_props(self.port, self.data)
+        self.props.update({
             "broker.id": str(broker_id),
-            "listeners": listener,
-            "advertised.listeners": listener,
-            "log.dirs": str(self.data),
-            "num.partitions": "1",
-            "default.replication.factor": "1",
-            "offsets.topic.replication.factor": "1",
-            "transaction.state.log.replication.factor": "1",
-            "transaction.state.log.min.isr": "1",
-            "group.initial.rebalance.delay.ms": "0",
             "zookeeper.connect": zk_connect,
             "zookeeper.session.timeout.ms": str(session_ms),
-            "log.segment.bytes": "1073741824",  # bench.py's setting (the default, stated)
-        }
+        })
         self.props_file = self.dir / "server.properties"
         self.props_file.write_text("".join(f"{k}={v}\n" for k, v in sorted(self.props.items())))
         self.log = cdir / f"broker-{broker_id}.log"
