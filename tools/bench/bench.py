@@ -6,13 +6,14 @@ same segment size, flushing left to the OS), runs the same clients against it, a
 <out>/report.md (medians, Fjord/Kafka ratios, the targets), <out>/results.json (every raw
 number) and <out>/latency.png (end-to-end latency distributions).
 
-    tools/bench/bench.py                     # full run: 3 repetitions (about 25 minutes)
+    tools/bench/bench.py                     # full run: 3 repetitions (about 30 minutes)
     tools/bench/bench.py --reps 1            # one repetition
     tools/bench/bench.py --smoke             # tiny counts, checks its own output (ctest)
 
 Phases (each repetition runs Fjord and Kafka alternately, each on a fresh broker and data dir):
   1. throughput: 1 KiB to 1 and 6 partitions, none and lz4 (fjord-loadgen); 100-byte messages
-     with acks=all; a 2 GiB topic filled, then consumed (fjord-loadgen, then Kafka's
+     with acks=all (each with one producer instance, then with two); a 2 GiB topic filled,
+     then consumed (fjord-loadgen, then Kafka's
      ConsumerPerformance); Kafka's ProducerPerformance once as a cross-check.
   2. latency at a fixed rate (half of Kafka's median 6-partition rate from phase 1), then a
      1,000-partition topic: resident memory idle and under load, time from start to serving.
@@ -455,11 +456,12 @@ class Bench:
         self.log(f"  {broker.target} rep {rep} {name}: {fig}")
         return res
 
-    def produce(self, broker, topic, messages, size, acks="1", compression="none", spread=0):
+    def produce(self, broker, topic, messages, size, acks="1", compression="none", spread=0,
+                producers=1):
         return lambda: self.loadgen_json(broker, [
             "--mode", "produce", "--topic", topic, "--messages", str(messages),
             "--size", str(size), "--acks", acks, "--compression", compression,
-            "--linger-ms", "5", "--batch-bytes", "65536"] +
+            "--linger-ms", "5", "--batch-bytes", "65536", "--producers", str(producers)] +
             (["--spread", str(spread)] if spread else []), 900)
 
     # Phase 1 ---------------------------------------------------------------------------------
@@ -469,15 +471,22 @@ class Bench:
         session = {"target": target, "rep": rep, "phase": 1}
         try:
             session["start_empty_seconds"] = b.start()
-            for parts in (1, 6):
-                for comp in ("none", "lz4"):
-                    topic = f"tp-{parts}p-{comp}"
-                    self.create(b, topic, parts)
-                    self.measure(b, rep, 1, f"produce_1k_{parts}p_{comp}",
-                                 self.produce(b, topic, p["tp_messages"], 1024, "1", comp))
-            self.create(b, "small", 6)
-            self.measure(b, rep, 1, "produce_100b_acks_all_6p",
-                         self.produce(b, "small", p["small_messages"], 100, "all"))
+            # Each produce workload once with one producer instance and once with two: one
+            # librdkafka handle sends (and compresses) on one thread, which on two cores can
+            # be what limits, rather than the broker.
+            for producers in (1, 2):
+                suffix = "" if producers == 1 else "_2prod"
+                for parts in (1, 6):
+                    for comp in ("none", "lz4"):
+                        topic = f"tp-{parts}p-{comp}{suffix}"
+                        self.create(b, topic, parts)
+                        self.measure(b, rep, 1, f"produce_1k_{parts}p_{comp}{suffix}",
+                                     self.produce(b, topic, p["tp_messages"], 1024, "1", comp,
+                                                  producers=producers))
+                self.create(b, f"small{suffix}", 6)
+                self.measure(b, rep, 1, f"produce_100b_acks_all_6p{suffix}",
+                             self.produce(b, f"small{suffix}", p["small_messages"], 100, "all",
+                                          producers=producers))
             # Workload 3: fill a 2 GiB topic, then read it from the beginning. The fill puts
             # message i in partition i % 6: librdkafka's sticky partitioner left partitions up
             # to 70 % apart in size, and once ConsumerPerformance has read its smallest
@@ -617,6 +626,11 @@ FIGURES = [
     ("Produce 1 KiB, 6 partitions, none", "produce_1k_6p_none", "mb_per_sec", "MB/s", 1, ("min", 1.5)),
     ("Produce 1 KiB, 6 partitions, lz4", "produce_1k_6p_lz4", "mb_per_sec", "MB/s", 1, ("min", 1.5)),
     ("Produce 100 B, acks=all, 6 partitions", "produce_100b_acks_all_6p", "msgs_per_sec", "msg/s", 1, ("min", 1.5)),
+    ("Produce 1 KiB, 1 partition, none, 2 producers", "produce_1k_1p_none_2prod", "mb_per_sec", "MB/s", 1, ("min", 1.5)),
+    ("Produce 1 KiB, 1 partition, lz4, 2 producers", "produce_1k_1p_lz4_2prod", "mb_per_sec", "MB/s", 1, ("min", 1.5)),
+    ("Produce 1 KiB, 6 partitions, none, 2 producers", "produce_1k_6p_none_2prod", "mb_per_sec", "MB/s", 1, ("min", 1.5)),
+    ("Produce 1 KiB, 6 partitions, lz4, 2 producers", "produce_1k_6p_lz4_2prod", "mb_per_sec", "MB/s", 1, ("min", 1.5)),
+    ("Produce 100 B, acks=all, 6 partitions, 2 producers", "produce_100b_acks_all_6p_2prod", "msgs_per_sec", "msg/s", 1, ("min", 1.5)),
     ("Produce 1 KiB, 6 partitions (ProducerPerformance)", "java_produce_1k_6p_none", "mb_per_sec", "MB/s", 1, None),
     ("Fill 2 GiB + 1/32 topic (produce, 6 partitions)", "fill_1k_6p", "mb_per_sec", "MB/s", 1, None),
     ("Consume 2 GiB topic (fjord-loadgen)", "consume_1k_6p", "mb_per_sec", "MB/s", 1, ("min", 1.5)),
@@ -685,6 +699,8 @@ def write_report(bench, reps, rows, out, started, machine):
         "every other setting at its default.",
         f"- Workload 1: {p['tp_messages']:,} × 1 KiB, acks=1, linger 5 ms, batch 64 KiB "
         f"(fjord-loadgen, librdkafka). Workload 4: {p['small_messages']:,} × 100 B, acks=all. "
+        "Workloads 1 and 4 run once with one producer instance and once with two (each its "
+        "own librdkafka handle and sending thread, sharing the messages). "
         f"Workload 3: {p['consume_bytes'] * 33 / 32 / 2**20:,.0f} MiB filled into 6 equal "
         "partitions (message i to partition i mod 6), then the first "
         f"{p['consume_bytes'] / 2**20:,.0f} MiB consumed from the beginning, so that no "

@@ -8,6 +8,8 @@
 //                 --size 1024 --acks 1 --linger-ms 5 --batch-bytes 65536 --compression none
 //   fjord-loadgen ... --mode produce ... --spread 6   (message i to partition i % 6: equal
 //                 partitions, where librdkafka's sticky partitioner leaves them uneven)
+//   fjord-loadgen ... --mode produce ... --producers 2   (two producer instances share the
+//                 messages: two librdkafka sending threads, for when one is what limits)
 //   fjord-loadgen ... --mode consume --messages N
 //   fjord-loadgen ... --mode latency --rate 50000 --messages N [--warmup N]
 //   fjord-loadgen ... --mode create --partitions 1000
@@ -52,6 +54,9 @@ struct Options {
   int partitions = 1;  // create mode
   int spread = 0;  // produce: message i to partition i % spread (0: librdkafka's partitioner)
   bool idempotence = false;
+  // produce: this many producer instances (threads, each its own librdkafka handle and so
+  // its own sending thread) share the messages; 1 in latency mode.
+  int producers = 1;
 };
 
 // Latency mode: the producer waits until the consumer has its partitions assigned.
@@ -122,7 +127,9 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
   }
 }
 
-int produce(const Options& o) {
+// One producer instance: sends messages i = first, first + step, ... below o.messages and
+// waits for their delivery. Returns 0, or 1 (a produce error) or 2 (a setup error).
+int produce_share(const Options& o, long first, long step) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   if (!set(conf, "bootstrap.servers", o.bootstrap) || !set(conf, "acks", o.acks) ||
       !set(conf, "compression.codec", o.compression) ||
@@ -143,7 +150,7 @@ int produce(const Options& o) {
   std::vector<char> payload(static_cast<size_t>(std::max(o.size, 16)), 'x');
   const bool stamp = o.mode == "latency";
   auto start = Clock::now();
-  for (long i = 0; i < o.messages; ++i) {
+  for (long i = first; i < o.messages; i += step) {
     if (o.rate > 0) {
       auto due = start + std::chrono::nanoseconds(i * 1000000000LL / o.rate);
       while (Clock::now() < due) rd_kafka_poll(rk, 0);
@@ -165,13 +172,33 @@ int produce(const Options& o) {
       }
       if (e) {
         std::fprintf(stderr, "loadgen: produce: %s\n", rd_kafka_err2str(e));
+        rd_kafka_destroy(rk);
         return 1;
       }
       break;
     }
-    if ((i & 1023) == 0) rd_kafka_poll(rk, 0);
+    if (((i / step) & 1023) == 0) rd_kafka_poll(rk, 0);
   }
   rd_kafka_flush(rk, 120000);
+  rd_kafka_destroy(rk);
+  return 0;
+}
+
+int produce(const Options& o) {
+  const int n = o.mode == "latency" ? 1 : std::max(1, o.producers);
+  std::vector<int> rcs(static_cast<size_t>(n), 0);
+  auto start = Clock::now();
+  if (n == 1) {
+    rcs[0] = produce_share(o, 0, 1);
+  } else {
+    std::vector<std::thread> threads;
+    for (int k = 0; k < n; ++k) {
+      threads.emplace_back([&o, &rcs, k, n] { rcs[static_cast<size_t>(k)] = produce_share(o, k, n); });
+    }
+    for (std::thread& t : threads) t.join();
+  }
+  int rc = *std::max_element(rcs.begin(), rcs.end());
+  if (rc == 2) return 2;
   double secs = std::chrono::duration<double>(Clock::now() - start).count();
   std::string line;
   appendf(
@@ -181,8 +208,7 @@ int produce(const Options& o) {
       o.messages, delivered.load(), failed.load(), o.size, secs, delivered.load() / secs,
       delivered.load() * double(o.size) / secs / 1e6, cpu_seconds());
   emit(line);
-  rd_kafka_destroy(rk);
-  return failed.load() == 0 ? 0 : 1;
+  return rc == 0 && failed.load() == 0 ? 0 : 1;
 }
 
 int consume(const Options& o, bool latency) {
@@ -247,30 +273,44 @@ int consume(const Options& o, bool latency) {
   auto start = Clock::now();
   auto last = start;
   bool started = false;
+  // Messages are taken from the consumer's queue in batches of what is there (one lock per
+  // batch rather than per message); only an empty queue is waited on, for one message, since
+  // a batch call with a timeout waits for a full batch.
+  rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(rk);
+  std::vector<rd_kafka_message_t*> batch(1024);
   while (got < o.messages) {
-    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 1000);
-    if (!m) {
+    ssize_t n = rd_kafka_consume_batch_queue(queue, 0, batch.data(), batch.size());
+    if (n <= 0) {
+      batch[0] = rd_kafka_consumer_poll(rk, 1000);
+      n = batch[0] ? 1 : 0;
+    }
+    if (n == 0) {
       if (Clock::now() - last > std::chrono::seconds(30)) break;
       continue;
     }
-    if (!m->err) {
-      if (!started) {
-        start = Clock::now();
-        started = true;
+    const int64_t received = latency ? now_ns() : 0;
+    for (ssize_t k = 0; k < n; ++k) {
+      rd_kafka_message_t* m = batch[static_cast<size_t>(k)];
+      if (!m->err && got < o.messages) {
+        if (!started) {
+          start = Clock::now();
+          started = true;
+        }
+        ++got;
+        bytes += static_cast<long>(m->len);
+        if (latency && m->len >= 16) {
+          int64_t t;
+          long seq;
+          std::memcpy(&t, m->payload, sizeof t);
+          std::memcpy(&seq, static_cast<const char*>(m->payload) + 8, sizeof seq);
+          if (seq >= warmup) lat.push_back(received - t);
+        }
       }
-      ++got;
-      bytes += static_cast<long>(m->len);
-      if (latency && m->len >= 16) {
-        int64_t t;
-        long seq;
-        std::memcpy(&t, m->payload, sizeof t);
-        std::memcpy(&seq, static_cast<const char*>(m->payload) + 8, sizeof seq);
-        if (seq >= warmup) lat.push_back(now_ns() - t);
-      }
-      last = Clock::now();
+      rd_kafka_message_destroy(m);
     }
-    rd_kafka_message_destroy(m);
+    last = Clock::now();
   }
+  rd_kafka_queue_destroy(queue);
   double secs = std::chrono::duration<double>(last - start).count();
   if (secs <= 0) secs = 1e-9;
   std::string line;
@@ -376,6 +416,7 @@ int main(int argc, char** argv) {
     else if (k == "--warmup") o.warmup = std::stol(v);
     else if (k == "--partitions") o.partitions = std::stoi(v);
     else if (k == "--spread") o.spread = std::stoi(v);
+    else if (k == "--producers") o.producers = std::stoi(v);
     else {
       std::fprintf(stderr, "loadgen: unknown option %s\n", k.c_str());
       return 2;
