@@ -289,9 +289,11 @@ int consume(const Options& o, bool latency) {
       continue;
     }
     const int64_t received = latency ? now_ns() : 0;
+    bool any = false;
     for (ssize_t k = 0; k < n; ++k) {
       rd_kafka_message_t* m = batch[static_cast<size_t>(k)];
       if (!m->err && got < o.messages) {
+        any = true;
         if (!started) {
           start = Clock::now();
           started = true;
@@ -308,7 +310,7 @@ int consume(const Options& o, bool latency) {
       }
       rd_kafka_message_destroy(m);
     }
-    last = Clock::now();
+    if (any) last = Clock::now();
   }
   rd_kafka_queue_destroy(queue);
   double secs = std::chrono::duration<double>(last - start).count();
