@@ -6,7 +6,7 @@ same segment size, flushing left to the OS), runs the same clients against it, a
 <out>/report.md (medians, Fjord/Kafka ratios, the targets), <out>/results.json (every raw
 number) and <out>/latency.png (end-to-end latency distributions).
 
-    tools/bench/bench.py                     # full run: 3 repetitions (about 30 minutes)
+    tools/bench/bench.py                     # full run: 3 repetitions (about 12 minutes)
     tools/bench/bench.py --reps 1            # one repetition
     tools/bench/bench.py --smoke             # tiny counts, checks its own output (ctest)
 
@@ -495,9 +495,10 @@ class Bench:
             # the figure measured how uneven the fill happened to be rather than the broker.
             # Even so the Java consumer's fetches drift apart (its heartbeat thread hands it
             # responses early), and a fetch for the partitions it has read to the end alone
-            # then waits those 500 ms while the rest are still to come (seen on both brokers:
-            # 2 GiB read at 497 and at 909 MB/s from one broker). So the topic holds 1/32 more
-            # than is read, and no partition is read to its end while the clock runs.
+            # then waits those 500 ms, as on either broker it must, while the rest are still
+            # to come (one Fjord broker: 2 GiB read to the end at 497 MB/s, the same 2 GiB of
+            # a longer topic at 909). So the topic holds 1/32 more than is read, and no
+            # partition is read to its end while the clock runs.
             n = p["consume_bytes"] // 1024
             self.create(b, "fill", 6)
             self.measure(b, rep, 1, "fill_1k_6p",

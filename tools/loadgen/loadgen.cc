@@ -128,7 +128,7 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
 }
 
 // Throughput mode: messages go to librdkafka a thousand at a time (rd_kafka_produce_batch:
-// one topic lock, queue lock and clock read per call rather than per message) and without a
+// the topic lock and the clock are read once per call rather than per message) and without a
 // copy (every message points at the same payload, which outlives their delivery), so the
 // sending application is not what limits small messages.
 int produce_batches(rd_kafka_t* rk, const Options& o, long first, long step,
