@@ -23,8 +23,10 @@
 
 #include "integration-tests/harness/cluster.h"
 #include "integration-tests/harness/gtest_skip.h"
+#include "integration-tests/harness/harness_error.h"
 #include "integration-tests/harness/rdkafka_client.h"
 #include "integration-tests/harness/wait.h"
+#include "integration-tests/harness/zk_reader.h"
 
 namespace fjord::itest {
 namespace {
@@ -115,9 +117,21 @@ class ReplicationFailover : public ::testing::Test {
     FJORD_SKIP_IF_UNAVAILABLE(*cluster_);
     cluster_->start();
     admin_ = std::make_unique<Admin>(cluster_->bootstrap());
+    zk_ = std::make_unique<ZkReader>(cluster_->zookeeper().connect_string());
   }
 
   Broker& broker_by_id(int32_t id) { return cluster_->broker(static_cast<size_t>(id - 1)); }
+
+  // Starts a broker that was killed once ZooKeeper has expired its old session: Kafka refuses
+  // to start while its previous /brokers/ids/<id> lingers (NodeExists, exit code 1), as an
+  // operator restarting a crashed broker also finds. Throws HarnessError when it lingers 30 s.
+  void restart_killed(int32_t id) {
+    const std::string path = "/brokers/ids/" + std::to_string(id);
+    if (!wait_for([&] { return zk_->exists(path) == zk::ZkCode::kNoNode; }, 30s)) {
+      throw HarnessError(path + " of the killed broker was still there after 30 s");
+    }
+    broker_by_id(id).start();
+  }
 
   void create_replicated(const std::string& topic, int partitions) {
     create_topic(cluster_->bootstrap(), topic, partitions, {}, 3);
@@ -127,6 +141,7 @@ class ReplicationFailover : public ::testing::Test {
 
   std::unique_ptr<Cluster> cluster_;
   std::unique_ptr<Admin> admin_;
+  std::unique_ptr<ZkReader> zk_;
 };
 
 // The leaders shrink the ISR when the follower dies and expand it when it is back (both through
@@ -164,7 +179,7 @@ TEST_F(ReplicationFailover, RestartedFollowerRejoinsTheIsrAndEveryBrokerKeepsSer
       30s))
       << "broker " << follower << " stayed in an ISR after it was killed";
 
-  broker_by_id(follower).start();
+  restart_killed(follower);
   produce(3000);
   ASSERT_TRUE(wait_for([&] { return admin_->fully_replicated("rejoin", kPartitions, 3); }, 60s))
       << "broker " << follower << " did not rejoin every ISR";
@@ -246,7 +261,7 @@ TEST_F(ReplicationFailover, NoAcknowledgedMessageIsLostWhileLeadersAreKilled) {
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - killed_at)
             .count());
     try {
-      broker_by_id(leader).start();
+      restart_killed(leader);
     } catch (const std::exception& e) {
       killer_error = e.what();
       break;
