@@ -13,8 +13,9 @@ number) and <out>/latency.png (end-to-end latency distributions).
 Phases (each repetition runs Fjord and Kafka alternately, each on a fresh broker and data dir):
   1. throughput: 1 KiB to 1 and 6 partitions, none and lz4 (fjord-loadgen); 100-byte messages
      with acks=all (each with one producer instance, then with two); a 2 GiB topic filled,
-     then consumed (fjord-loadgen, then Kafka's
-     ConsumerPerformance); Kafka's ProducerPerformance once as a cross-check.
+     then consumed (fjord-loadgen with one consumer instance, with two, with one again on
+     the warmed-up broker, then Kafka's ConsumerPerformance); Kafka's ProducerPerformance once
+     as a cross-check.
   2. latency at a fixed rate (half of Kafka's median 6-partition rate from phase 1), then a
      1,000-partition topic: resident memory idle and under load, time from start to serving.
 Run with Debian's /usr/bin/python3 (its python3-matplotlib draws the chart).
@@ -503,8 +504,18 @@ class Bench:
             self.create(b, "fill", 6)
             self.measure(b, rep, 1, "fill_1k_6p",
                          self.produce(b, "fill", n + n // 32, 1024, spread=6))
-            self.measure(b, rep, 1, "consume_1k_6p", lambda: self.loadgen_json(
-                b, ["--mode", "consume", "--topic", "fill", "--messages", str(n)], 900))
+            consume = ["--mode", "consume", "--topic", "fill", "--messages", str(n)]
+            self.measure(b, rep, 1, "consume_1k_6p",
+                         lambda: self.loadgen_json(b, consume, 900))
+            # Two consumer instances (partitions 0, 2, 4 and 1, 3, 5; two librdkafka fetch
+            # threads), as workloads 1 and 4 run with two producers: one fetch thread is what
+            # limits against either broker.
+            self.measure(b, rep, 1, "consume_1k_6p_2cons",
+                         lambda: self.loadgen_json(b, consume + ["--consumers", "2"], 900))
+            # The first read is the first fetch traffic a fresh broker serves; for Kafka its
+            # fetch path has not been JIT-compiled yet. The third read is with both warmed up.
+            self.measure(b, rep, 1, "consume_1k_6p_again",
+                         lambda: self.loadgen_json(b, consume, 900))
             self.measure(b, rep, 1, "java_consume_1k_6p",
                          lambda: self.consumer_perf(b, "fill", n))
             self.create(b, "java-tp", 6)
@@ -635,6 +646,8 @@ FIGURES = [
     ("Produce 1 KiB, 6 partitions (ProducerPerformance)", "java_produce_1k_6p_none", "mb_per_sec", "MB/s", 1, None),
     ("Fill 2 GiB + 1/32 topic (produce, 6 partitions)", "fill_1k_6p", "mb_per_sec", "MB/s", 1, None),
     ("Consume 2 GiB topic (fjord-loadgen)", "consume_1k_6p", "mb_per_sec", "MB/s", 1, ("min", 1.5)),
+    ("Consume 2 GiB topic (fjord-loadgen, 2 consumers)", "consume_1k_6p_2cons", "mb_per_sec", "MB/s", 1, ("min", 1.5)),
+    ("Consume 2 GiB topic, third read (fjord-loadgen, brokers warmed up)", "consume_1k_6p_again", "mb_per_sec", "MB/s", 1, None),
     ("Consume 2 GiB topic (ConsumerPerformance, fetch rate)", "java_consume_1k_6p", "mb_per_sec", "MB/s", 1, ("min", 1.5)),
     ("End-to-end latency p50", "latency_1k_6p", "p50_ms", "ms", 1, None),
     ("End-to-end latency p99", "latency_1k_6p", "p99_ms", "ms", 1, ("max", 0.5)),
@@ -705,7 +718,9 @@ def write_report(bench, reps, rows, out, started, machine):
         f"Workload 3: {p['consume_bytes'] * 33 / 32 / 2**20:,.0f} MiB filled into 6 equal "
         "partitions (message i to partition i mod 6), then the first "
         f"{p['consume_bytes'] / 2**20:,.0f} MiB consumed from the beginning, so that no "
-        "partition is read to its end while timed. ProducerPerformance: "
+        "partition is read to its end while timed: once, then by two consumer instances "
+        "sharing the partitions, then once more with the broker warmed up, then by "
+        "ConsumerPerformance. ProducerPerformance: "
         f"{p['java_messages']:,} × 1 KiB, same producer settings.",
         f"- Workload 2: 1 KiB to 6 partitions at {bench.latency_rate:,} msg/s for "
         f"{p['latency_seconds']} s after 1 s of warm-up (half of Kafka's median rate for "

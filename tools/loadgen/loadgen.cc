@@ -11,6 +11,8 @@
 //   fjord-loadgen ... --mode produce ... --producers 2   (two producer instances share the
 //                 messages: two librdkafka sending threads, for when one is what limits)
 //   fjord-loadgen ... --mode consume --messages N
+//   fjord-loadgen ... --mode consume --messages N --consumers 2   (two consumer instances,
+//                 partition p to instance p % 2, share the messages: two fetch threads)
 //   fjord-loadgen ... --mode latency --rate 50000 --messages N [--warmup N]
 //   fjord-loadgen ... --mode create --partitions 1000
 //
@@ -31,6 +33,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -57,6 +60,10 @@ struct Options {
   // produce: this many producer instances (threads, each its own librdkafka handle and so
   // its own sending thread) share the messages; 1 in latency mode.
   int producers = 1;
+  // consume: this many consumer instances (threads, each its own librdkafka handle and so its
+  // own fetch thread) share the partitions (partition p to instance p % consumers) and the
+  // messages; 1 in latency mode.
+  int consumers = 1;
 };
 
 // Latency mode: the producer waits until the consumer has its partitions assigned.
@@ -264,7 +271,20 @@ int produce(const Options& o) {
   return rc == 0 && failed.load() == 0 ? 0 : 1;
 }
 
-int consume(const Options& o, bool latency) {
+// What one consumer instance read: its messages, their bytes, the clock at its first and last
+// message, and (latency mode) each measured message's end-to-end latency in ns.
+struct ConsumeShare {
+  long got = 0;
+  long bytes = 0;
+  Clock::time_point first{};
+  Clock::time_point last{};
+  bool started = false;
+  std::vector<int64_t> lat;
+};
+
+// Consumer instance k of n: reads the partitions p with p % n == k until it has `want`
+// messages (or none came for 30 s). Returns 0, or 2 if it could not start.
+int consume_share(const Options& o, bool latency, int k, int n, long want, ConsumeShare& r) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   if (!set(conf, "bootstrap.servers", o.bootstrap) || !set(conf, "group.id", "fjord-loadgen") ||
       !set(conf, "enable.auto.commit", "false") || !set(conf, "fetch.wait.max.ms", "100") ||
@@ -281,10 +301,13 @@ int consume(const Options& o, bool latency) {
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, o.topic.c_str(), nullptr);
   if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) || md->topic_cnt != 1) {
     std::fprintf(stderr, "loadgen: no metadata for %s\n", o.topic.c_str());
+    if (md) rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(rkt);
+    rd_kafka_destroy(rk);
     return 2;
   }
   rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
-  for (int p = 0; p < md->topics[0].partition_cnt; ++p) {
+  for (int p = k; p < md->topics[0].partition_cnt; p += n) {
     int64_t offset = RD_KAFKA_OFFSET_BEGINNING;
     if (latency) {
       // The exact end offset, not OFFSET_END: a message produced while OFFSET_END is still
@@ -308,6 +331,7 @@ int consume(const Options& o, bool latency) {
         rd_kafka_topic_partition_list_destroy(parts);
         rd_kafka_metadata_destroy(md);
         rd_kafka_topic_destroy(rkt);
+        rd_kafka_destroy(rk);
         return 2;
       }
     }
@@ -319,59 +343,93 @@ int consume(const Options& o, bool latency) {
   rd_kafka_topic_partition_list_destroy(parts);
   if (latency) signal_ready(true);
   const long warmup = !latency ? 0 : o.warmup >= 0 ? o.warmup : std::max(o.rate, 0L);
-  std::vector<int64_t> lat;
-  if (latency) lat.reserve(static_cast<size_t>(o.messages));
-  long got = 0;
-  long bytes = 0;
-  auto start = Clock::now();
-  auto last = start;
-  bool started = false;
+  if (latency) r.lat.reserve(static_cast<size_t>(want));
+  r.first = r.last = Clock::now();
   // Messages are taken from the consumer's queue in batches of what is there (one lock per
   // batch rather than per message); only an empty queue is waited on, for one message, since
   // a batch call with a timeout waits for a full batch.
   rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(rk);
   std::vector<rd_kafka_message_t*> batch(1024);
-  while (got < o.messages) {
-    ssize_t n = rd_kafka_consume_batch_queue(queue, 0, batch.data(), batch.size());
-    if (n <= 0) {
+  while (r.got < want) {
+    ssize_t got = rd_kafka_consume_batch_queue(queue, 0, batch.data(), batch.size());
+    if (got <= 0) {
       batch[0] = rd_kafka_consumer_poll(rk, 1000);
-      n = batch[0] ? 1 : 0;
+      got = batch[0] ? 1 : 0;
     }
-    if (n == 0) {
-      if (Clock::now() - last > std::chrono::seconds(30)) break;
+    if (got == 0) {
+      if (Clock::now() - r.last > std::chrono::seconds(30)) break;
       continue;
     }
     const int64_t received = latency ? now_ns() : 0;
     bool any = false;
-    for (ssize_t k = 0; k < n; ++k) {
-      rd_kafka_message_t* m = batch[static_cast<size_t>(k)];
-      if (!m->err && got < o.messages) {
+    for (ssize_t i = 0; i < got; ++i) {
+      rd_kafka_message_t* m = batch[static_cast<size_t>(i)];
+      if (!m->err && r.got < want) {
         any = true;
-        if (!started) {
-          start = Clock::now();
-          started = true;
+        if (!r.started) {
+          r.first = Clock::now();
+          r.started = true;
         }
-        ++got;
-        bytes += static_cast<long>(m->len);
+        ++r.got;
+        r.bytes += static_cast<long>(m->len);
         if (latency && m->len >= 16) {
           int64_t t;
           long seq;
           std::memcpy(&t, m->payload, sizeof t);
           std::memcpy(&seq, static_cast<const char*>(m->payload) + 8, sizeof seq);
-          if (seq >= warmup) lat.push_back(received - t);
+          if (seq >= warmup) r.lat.push_back(received - t);
         }
       }
       rd_kafka_message_destroy(m);
     }
-    if (any) last = Clock::now();
+    if (any) r.last = Clock::now();
   }
   rd_kafka_queue_destroy(queue);
-  double secs = std::chrono::duration<double>(last - start).count();
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
+  return 0;
+}
+
+int consume(const Options& o, bool latency) {
+  const int n = latency ? 1 : std::max(1, o.consumers);
+  std::vector<ConsumeShare> shares(static_cast<size_t>(n));
+  std::vector<int> rcs(static_cast<size_t>(n), 0);
+  auto want = [&](int k) { return o.messages / n + (k < o.messages % n ? 1 : 0); };
+  if (n == 1) {
+    rcs[0] = consume_share(o, latency, 0, 1, o.messages, shares[0]);
+  } else {
+    std::vector<std::thread> threads;
+    for (int k = 0; k < n; ++k) {
+      threads.emplace_back([&, k] {
+        auto i = static_cast<size_t>(k);
+        rcs[i] = consume_share(o, latency, k, n, want(k), shares[i]);
+      });
+    }
+    for (std::thread& t : threads) t.join();
+  }
+  if (*std::max_element(rcs.begin(), rcs.end()) == 2) return 2;
+  // The rate runs from the first message any instance read to the last one.
+  long got = 0;
+  long bytes = 0;
+  bool all = true;
+  std::optional<Clock::time_point> start;
+  Clock::time_point last{};
+  for (int k = 0; k < n; ++k) {
+    const ConsumeShare& r = shares[static_cast<size_t>(k)];
+    got += r.got;
+    bytes += r.bytes;
+    all = all && r.got == want(k);
+    if (!r.started) continue;
+    if (!start || r.first < *start) start = r.first;
+    last = std::max(last, r.last);
+  }
+  double secs = start ? std::chrono::duration<double>(last - *start).count() : 0;
   if (secs <= 0) secs = 1e-9;
   std::string line;
-  appendf(line, "{\"mode\":\"%s\",\"messages\":%ld,\"seconds\":%.3f,\"msgs_per_sec\":%.0f,"
-              "\"mb_per_sec\":%.2f",
-              latency ? "latency" : "consume", got, secs, got / secs, bytes / secs / 1e6);
+  appendf(line, "{\"mode\":\"%s\",\"messages\":%ld,\"consumers\":%d,\"seconds\":%.3f,"
+              "\"msgs_per_sec\":%.0f,\"mb_per_sec\":%.2f",
+              latency ? "latency" : "consume", got, n, secs, got / secs, bytes / secs / 1e6);
+  std::vector<int64_t>& lat = shares[0].lat;
   if (latency && !lat.empty()) {
     std::sort(lat.begin(), lat.end());
     auto pct = [&](double q) {
@@ -390,9 +448,7 @@ int consume(const Options& o, bool latency) {
   }
   appendf(line, ",\"client_cpu_seconds\":%.3f}\n", cpu_seconds());
   emit(line);
-  rd_kafka_consumer_close(rk);
-  rd_kafka_destroy(rk);
-  return got == o.messages ? 0 : 1;
+  return all ? 0 : 1;
 }
 
 // Creates --topic with --partitions partitions (replication factor 1) through the Admin API;
@@ -472,6 +528,7 @@ int main(int argc, char** argv) {
     else if (k == "--partitions") o.partitions = std::stoi(v);
     else if (k == "--spread") o.spread = std::stoi(v);
     else if (k == "--producers") o.producers = std::stoi(v);
+    else if (k == "--consumers") o.consumers = std::stoi(v);
     else {
       std::fprintf(stderr, "loadgen: unknown option %s\n", k.c_str());
       return 2;
