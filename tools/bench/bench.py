@@ -147,10 +147,20 @@ def run(argv, timeout, log_path=None):
     return p.returncode, out.decode(errors="replace"), err.decode(errors="replace")
 
 
+_ports_given = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nothing listens on, and one this process has not handed out before:
+    the OS may offer a port it just offered again (it did, for Kafka's listener and its
+    controller's, and Kafka refused to start)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _ports_given:
+            _ports_given.add(port)
+            return port
 
 
 def proc_status(pid):
