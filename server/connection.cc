@@ -1,14 +1,17 @@
 #include "server/connection.h"
 
 #include <spdlog/spdlog.h>
+#include <limits.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
-#include <asio/read.hpp>
 #include <asio/use_awaitable.hpp>
-#include <asio/write.hpp>
+#include <asio/post.hpp>
+#include <algorithm>
 #include <array>
 #include <cerrno>
 
@@ -75,9 +78,9 @@ void Connection::close() {
 
 asio::awaitable<void> Connection::read_loop() {
   std::array<uint8_t, 4> size_buf;
+  int frames_in_a_row = 0;
   while (!closed_ && !reading_done_) {
-    auto [ec, n] = co_await asio::async_read(socket_, asio::buffer(size_buf), kNoThrow);
-    if (ec) break;
+    if (!co_await read_exact(size_buf.data(), size_buf.size())) break;
     last_activity_ = std::chrono::steady_clock::now();
     int32_t size = batch_header::load_be<int32_t>(size_buf.data());
     // Checked before anything is buffered, as Kafka's NetworkReceive does.
@@ -89,8 +92,7 @@ asio::awaitable<void> Connection::read_loop() {
       break;
     }
     Bytes frame(static_cast<size_t>(size));
-    auto [ec2, n2] = co_await asio::async_read(socket_, asio::buffer(frame), kNoThrow);
-    if (ec2) break;
+    if (!co_await read_exact(frame.data(), frame.size())) break;
     last_activity_ = std::chrono::steady_clock::now();
     Outcome outcome = co_await handler_.handle(info_, std::move(frame));
     if (outcome.kind == Outcome::Kind::kClose) break;
@@ -98,9 +100,35 @@ asio::awaitable<void> Connection::read_loop() {
       outbox_.push_back(std::move(outcome.response));
       wake_writer();
     }
+    // Requests that keep arriving are not allowed to hold the loop: its other connections,
+    // and this one's writer, get their turn every kFramesPerTurn requests.
+    if (++frames_in_a_row >= kFramesPerTurn) {
+      frames_in_a_row = 0;
+      co_await asio::post(socket_.get_executor(), asio::use_awaitable);
+    }
   }
   reading_done_ = true;
   wake_writer();
+}
+
+asio::awaitable<bool> Connection::read_exact(uint8_t* data, size_t size) {
+  // Straight from the socket while it has data; the loop is waited on only when it has none.
+  // So requests that arrived together are handled back to back, and their responses leave
+  // together (write_loop); asio::async_read would return to the loop after every read.
+  size_t got = 0;
+  while (got < size) {
+    ssize_t n = ::recv(socket_.native_handle(), data + got, size - got, 0);
+    if (n > 0) {
+      got += static_cast<size_t>(n);
+      continue;
+    }
+    if (n == 0) co_return false;  // the peer closed its end
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) co_return false;
+    auto [ec] = co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, kNoThrow);
+    if (ec || closed_) co_return false;
+  }
+  co_return true;
 }
 
 asio::awaitable<void> Connection::write_loop() {
@@ -111,12 +139,28 @@ asio::awaitable<void> Connection::write_loop() {
       co_await writer_wakeup_.async_wait(kNoThrow);
       continue;
     }
-    bool ok = co_await write_response(outbox_.front());
-    outbox_.pop_front();
+    // Responses without file regions that are due together go out in one gathered write: one
+    // system call, and one wake-up of the client for all of them.
+    size_t n = 0;
+    while (n < outbox_.size() && n < kMaxGatheredResponses && outbox_[n].splices.empty()) ++n;
+    bool ok = n > 1 ? co_await write_gathered(n) : co_await write_response(outbox_.front());
+    for (size_t i = 0; i < std::max<size_t>(n, 1); ++i) outbox_.pop_front();
     if (!ok) break;
     last_activity_ = std::chrono::steady_clock::now();
   }
   close();
+}
+
+asio::awaitable<bool> Connection::write_gathered(size_t n) {
+  gather_sizes_.resize(n);
+  gather_iov_.clear();
+  for (size_t i = 0; i < n; ++i) {
+    const Response& r = outbox_[i];
+    batch_header::store_be<int32_t>(gather_sizes_[i].data(), static_cast<int32_t>(r.size()));
+    gather_iov_.push_back(iovec{gather_sizes_[i].data(), gather_sizes_[i].size()});
+    gather_iov_.push_back(iovec{const_cast<uint8_t*>(r.bytes.data()), r.bytes.size()});
+  }
+  co_return co_await send_all(gather_iov_.data(), gather_iov_.size());
 }
 
 asio::awaitable<bool> Connection::write_response(const Response& r) {
@@ -127,16 +171,43 @@ asio::awaitable<bool> Connection::write_response(const Response& r) {
   bool size_sent = false;
   for (size_t i = 0; i <= r.splices.size(); ++i) {
     size_t mem_end = i < r.splices.size() ? r.splices[i].offset : r.bytes.size();
-    std::array<asio::const_buffer, 2> bufs = {
-        asio::buffer(size_buf.data(), size_sent ? 0 : size_buf.size()),
-        asio::buffer(r.bytes.data() + mem_pos, mem_end - mem_pos)};
+    std::array<iovec, 2> iov = {
+        iovec{size_buf.data(), size_sent ? 0 : size_buf.size()},
+        iovec{const_cast<uint8_t*>(r.bytes.data()) + mem_pos, mem_end - mem_pos}};
     size_sent = true;
-    auto [ec, n] = co_await asio::async_write(socket_, bufs, kNoThrow);
-    if (ec) co_return false;
+    if (!co_await send_all(iov.data(), iov.size())) co_return false;
     mem_pos = mem_end;
     if (i < r.splices.size() && !co_await send_file_region(r.splices[i].region)) co_return false;
   }
   co_return true;
+}
+
+asio::awaitable<bool> Connection::send_all(iovec* iov, size_t count) {
+  // As read_exact: written straight away while the socket takes it, the loop waited on only
+  // when the send buffer is full.
+  size_t first = 0;
+  while (true) {
+    while (first < count && iov[first].iov_len == 0) ++first;
+    if (first == count) co_return true;
+    msghdr msg{};
+    msg.msg_iov = iov + first;
+    msg.msg_iovlen = std::min<size_t>(count - first, IOV_MAX);
+    ssize_t n = ::sendmsg(socket_.native_handle(), &msg, MSG_NOSIGNAL);
+    if (n >= 0) {
+      for (size_t k = first, left = static_cast<size_t>(n); k < count && left > 0; ++k) {
+        size_t used = std::min(left, iov[k].iov_len);
+        iov[k].iov_base = static_cast<uint8_t*>(iov[k].iov_base) + used;
+        iov[k].iov_len -= used;
+        left -= used;
+      }
+      continue;
+    }
+    if (errno == EINTR) continue;
+    // Anything else (EPIPE, ECONNRESET): the peer is gone and the connection closes.
+    if (errno != EAGAIN && errno != EWOULDBLOCK) co_return false;
+    auto [ec] = co_await socket_.async_wait(asio::ip::tcp::socket::wait_write, kNoThrow);
+    if (ec || closed_) co_return false;
+  }
 }
 
 asio::awaitable<bool> Connection::send_file_region(const FileRegion& region) {

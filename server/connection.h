@@ -1,19 +1,24 @@
 // A Connection is one client socket on one event loop. It reads size-prefixed request frames,
 // refusing a size above socket.request.max.bytes before buffering anything, hands each frame
 // to the RequestHandler in arrival order, and writes the responses in the same order
-// (pipelining: reading goes on while earlier responses are written). Spliced file regions go
-// out with sendfile. Not thread-safe: everything runs on the connection's loop.
+// (pipelining: reading goes on while earlier responses are written). Requests that arrived
+// together are handled back to back, and their responses leave in one gathered write. Spliced
+// file regions go out with sendfile. Not thread-safe: everything runs on the connection's loop.
 #pragma once
+
+#include <sys/uio.h>
 
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "server/response.h"
 
@@ -69,10 +74,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::any_io_executor executor() { return socket_.get_executor(); }
 
  private:
+  // The reader yields to the loop after this many requests in a row (see read_loop).
+  static constexpr int kFramesPerTurn = 16;
+  // At most this many responses go out in one gathered write (two iovecs each).
+  static constexpr size_t kMaxGatheredResponses = 64;
+
   asio::awaitable<void> read_loop();
   asio::awaitable<void> write_loop();
   asio::awaitable<void> idle_watchdog();
+  asio::awaitable<bool> read_exact(uint8_t* data, size_t size);
   asio::awaitable<bool> write_response(const Response& r);
+  // Writes the first n responses of the outbox (none with file regions) in one sendmsg.
+  asio::awaitable<bool> write_gathered(size_t n);
+  asio::awaitable<bool> send_all(iovec* iov, size_t count);
   asio::awaitable<bool> send_file_region(const FileRegion& region);
   void wake_writer();
 
@@ -81,6 +95,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   RequestHandler& handler_;
   ConnectionLimits limits_;
   std::deque<Response> outbox_;
+  // write_gathered's buffers, kept so that their capacity is reused.
+  std::vector<std::array<uint8_t, 4>> gather_sizes_;
+  std::vector<iovec> gather_iov_;
   asio::steady_timer writer_wakeup_;
   asio::steady_timer idle_timer_;
   std::chrono::steady_clock::time_point last_activity_;

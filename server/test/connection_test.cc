@@ -13,6 +13,7 @@
 #include <asio/write.hpp>
 #include <cstdio>
 #include <thread>
+#include <vector>
 
 #include "protocol/records/batch_header.h"
 #include "server/tcp_server.h"
@@ -106,6 +107,41 @@ TEST_F(ConnectionTest, PipelinedResponsesComeBackInRequestOrder) {
   EXPECT_EQ(read_frame(s), "D-first");
   EXPECT_EQ(read_frame(s), "second");
   EXPECT_EQ(read_frame(s), "third");
+}
+
+TEST_F(ConnectionTest, ManyRequestsInOneWriteAreAnsweredInOrder) {
+  // Requests that arrive together are handled back to back and their responses gathered
+  // into shared writes: the order must survive that, with requests that get no response and
+  // responses with a file region among them, and responses larger than the send buffer.
+  char path[] = "/tmp/fjord-conn-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, "0123456789", 10), 10);
+  handler_.file_fd = fd;
+  std::string wire;
+  std::vector<std::string> expected;
+  for (int i = 0; i < 600; ++i) {
+    std::string body;
+    if (i % 7 == 3) {
+      body = "N" + std::to_string(i);
+    } else if (i % 11 == 5) {
+      body = "F";
+      expected.push_back("<23456>");
+    } else {
+      body = "echo " + std::to_string(i) + std::string(static_cast<size_t>(i % 5) * 200, 'x');
+      expected.push_back(body);
+    }
+    uint8_t size[4];
+    batch_header::store_be<int32_t>(size, static_cast<int32_t>(body.size()));
+    wire.append(reinterpret_cast<const char*>(size), 4);
+    wire += body;
+  }
+  auto s = connect();
+  // The client writes everything before it reads a byte, so responses back up on the broker.
+  asio::write(s, asio::buffer(wire));
+  for (const std::string& want : expected) ASSERT_EQ(read_frame(s), want);
+  close(fd);
+  unlink(path);
 }
 
 TEST_F(ConnectionTest, OversizedAndNegativeSizesCloseOnlyThatConnection) {
