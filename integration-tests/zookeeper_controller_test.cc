@@ -359,10 +359,15 @@ TEST_F(ZooKeeperControllerTest, LostSessionMovesTheControllerAndTheOldOneRejoins
   EXPECT_EQ(controller_after.czxid, controller_before.czxid);
   EXPECT_EQ(zk_->controller_epoch(), new_epoch);
   EXPECT_EQ(epoch_after.version, epoch_before.version);
+  // It leads again only what the new controller's preferred leader election gave back (as
+  // Kafka's, 5 s after it took over, with auto.leader.rebalance.enable's default): partitions
+  // it is the preferred replica of.
   for (int p = 0; p < kPartitions; ++p) {
     auto s = zk_->state(topic, p);
     EXPECT_EQ((*s)["controller_epoch"], new_epoch) << p << ": " << s->dump();
-    EXPECT_NE((*s)["leader"], c) << p << ": a follower now: " << s->dump();
+    if ((*s)["leader"] == c) {
+      EXPECT_EQ(assignment[p][0], c) << p << ": leads again, not preferred: " << s->dump();
+    }
   }
   EXPECT_TRUE(broker(c).running());
 
@@ -438,6 +443,48 @@ TEST_F(PendingAlterPartitionTest, GoesToTheNewControllerWhenTheControllerMoves) 
   auto s = zk_->state(topic, 0);
   EXPECT_EQ((*s)["leader"], leader) << s->dump();
   EXPECT_EQ((*s)["controller_epoch"], zk_->controller_epoch()) << s->dump();
+}
+
+// auto.leader.rebalance.enable at its defaults (leader.imbalance.check.interval.seconds=300):
+// as KafkaController.onControllerFailover, a new controller runs its first preferred leader
+// check 5 s after it took over, so a preferred replica back in the ISR leads again then, not
+// up to 300 s later.
+TEST_F(ZooKeeperControllerTest, ANewControllerGivesPreferredReplicasTheirLeadershipBack) {
+  const int32_t c = zk_->wait_for_controller();
+  ASSERT_GT(c, 0);
+  const std::vector<int32_t> others = cluster_->broker_ids_other_than(c);
+  const int32_t a = others[0], b = others[1];
+  for (int32_t id = 1; id <= 3; ++id) {
+    ASSERT_TRUE(wait_for([&] { return metadata_controller(id) == c; }, 30s)) << id;
+  }
+  const std::string topic = "preferred";
+  create_topic(bootstrap(), topic, {{b, a, c}});
+  auto leader_and_isr = [&](int32_t leader, size_t isr) {
+    auto s = zk_->state(topic, 0);
+    return s && (*s)["leader"] == leader && (*s)["isr"].size() == isr;
+  };
+  ASSERT_TRUE(wait_for([&] { return leader_and_isr(b, 3); }, 30s));
+
+  // b frozen past its session: a leads. Resumed, b follows again.
+  broker(b).signal(SIGSTOP);
+  ASSERT_TRUE(wait_for([&] { return leader_and_isr(a, 2); }, 60s)) << zk_->state(topic, 0)->dump();
+  broker(b).signal(SIGCONT);
+  ASSERT_TRUE(wait_for([&] { return leader_and_isr(a, 3); }, 60s)) << zk_->state(topic, 0)->dump();
+
+  // The controller frozen past its session: the new one gives b its leadership back.
+  broker(c).signal(SIGSTOP);
+  const int32_t new_controller = zk_->wait_for_controller(60s, c);
+  ASSERT_GT(new_controller, 0);
+  const auto elected_at = std::chrono::steady_clock::now();
+  EXPECT_TRUE(wait_for([&] { return zk_->leader(topic, 0) == b; }, 30s))
+      << zk_->state(topic, 0)->dump();
+  const auto waited = std::chrono::steady_clock::now() - elected_at;
+  auto s = zk_->state(topic, 0);
+  EXPECT_EQ((*s)["controller_epoch"], zk_->controller_epoch()) << s->dump();
+  std::printf("preferred leader back %lld ms after the new controller was elected\n",
+              static_cast<long long>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()));
+  broker(c).signal(SIGCONT);
 }
 
 // The controller's other leadership decisions (issue 7): with auto.leader.rebalance.enable the

@@ -88,14 +88,34 @@ void Controller::start() {
     timer_ = std::thread([this] {
       std::unique_lock lock(timer_mu_);
       while (!stopped_) {
-        timer_cv_.wait_for(lock,
-                           std::chrono::milliseconds(options_.leader_imbalance_check_interval_ms),
-                           [&] { return stopped_.load(); });
-        if (stopped_) break;
+        if (!rebalance_due_) {
+          timer_cv_.wait(lock, [&] { return stopped_.load() || rebalance_due_.has_value(); });
+          continue;
+        }
+        const auto due = *rebalance_due_;
+        // True: stopped, or rescheduled (elected again, or resigned) meanwhile.
+        if (timer_cv_.wait_until(lock, due, [&] { return stopped_.load() || rebalance_due_ != due; })) {
+          continue;
+        }
+        rebalance_due_ = std::chrono::steady_clock::now() +
+                         std::chrono::milliseconds(options_.leader_imbalance_check_interval_ms);
         zk_.post([this] { rebalance_preferred_leaders(); });
       }
     });
   }
+}
+
+void Controller::schedule_rebalance(std::optional<std::chrono::milliseconds> delay) {
+  if (!options_.auto_leader_rebalance) return;
+  {
+    std::lock_guard lock(timer_mu_);
+    if (delay) {
+      rebalance_due_ = std::chrono::steady_clock::now() + *delay;
+    } else {
+      rebalance_due_.reset();
+    }
+  }
+  timer_cv_.notify_all();
 }
 
 void Controller::shutdown() {
@@ -169,6 +189,9 @@ void Controller::elect() {
                "to {} and epoch zk version is now {}",
                options_.broker_id, options_.broker_id, epoch_, epoch_zk_version_);
   failover();
+  // As KafkaController.onControllerFailover: the first check 5 s after taking over, then one
+  // every leader.imbalance.check.interval.seconds.
+  schedule_rebalance(std::chrono::seconds(5));
 }
 
 void Controller::on_controller_change() {
@@ -179,6 +202,7 @@ void Controller::on_controller_change() {
 void Controller::resign() {
   if (!active_.exchange(false)) return;
   spdlog::info("[Controller id={}] Resigning", options_.broker_id);
+  schedule_rebalance(std::nullopt);
   channel_->remove_all();
   live_.clear();
   shutting_down_.clear();

@@ -19,10 +19,13 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -140,9 +143,13 @@ class Controller {
   std::map<TopicPartition, LeaderIsrAndEpoch> states_;
   std::set<std::string> deleting_;
 
-  // auto.leader.rebalance.enable: a timer thread that posts the check to the worker.
+  // auto.leader.rebalance.enable: a timer thread that posts the check to the worker, first 5 s
+  // after this broker became the controller, then every leader.imbalance.check.interval.ms;
+  // none while it is not the controller (nullopt delay: cancel).
+  void schedule_rebalance(std::optional<std::chrono::milliseconds> delay);
   std::mutex timer_mu_;
   std::condition_variable timer_cv_;
+  std::optional<std::chrono::steady_clock::time_point> rebalance_due_;
   std::thread timer_;
 };
 
