@@ -94,9 +94,8 @@ void Controller::start() {
         }
         const auto due = *rebalance_due_;
         // True: stopped, or rescheduled (elected again, or resigned) meanwhile.
-        if (timer_cv_.wait_until(lock, due, [&] { return stopped_.load() || rebalance_due_ != due; })) {
-          continue;
-        }
+        auto stopped_or_moved = [&] { return stopped_.load() || rebalance_due_ != due; };
+        if (timer_cv_.wait_until(lock, due, stopped_or_moved)) continue;
         rebalance_due_ = std::chrono::steady_clock::now() +
                          std::chrono::milliseconds(options_.leader_imbalance_check_interval_ms);
         zk_.post([this] { rebalance_preferred_leaders(); });

@@ -143,9 +143,10 @@ class Controller {
   std::map<TopicPartition, LeaderIsrAndEpoch> states_;
   std::set<std::string> deleting_;
 
-  // auto.leader.rebalance.enable: a timer thread that posts the check to the worker, first 5 s
-  // after this broker became the controller, then every leader.imbalance.check.interval.ms;
-  // none while it is not the controller (nullopt delay: cancel).
+  // auto.leader.rebalance.enable: a timer thread that posts the check to the worker, first
+  // 5 s after this broker became the controller, then every
+  // leader.imbalance.check.interval.seconds; none while it is not the controller (a nullopt
+  // delay cancels).
   void schedule_rebalance(std::optional<std::chrono::milliseconds> delay);
   std::mutex timer_mu_;
   std::condition_variable timer_cv_;
