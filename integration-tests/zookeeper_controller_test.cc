@@ -60,6 +60,21 @@ class ZooKeeperControllerTest : public ::testing::Test {
     return m.controller_id;
   }
 
+  // The controller's id once every broker names it in Metadata (its first UpdateMetadata has
+  // reached them all; the Admin client needs a controller there to create a topic), or -1.
+  int32_t controller_known_everywhere() {
+    const int32_t c = zk_->wait_for_controller();
+    if (c <= 0) return -1;
+    for (int32_t id = 1; id <= 3; ++id) {
+      if (!wait_for([&] { return metadata_controller(id) == c; }, 30s)) {
+        ADD_FAILURE() << "broker " << id << " answers Metadata with controller "
+                      << metadata_controller(id) << ", not " << c;
+        return -1;
+      }
+    }
+    return c;
+  }
+
   // Kafka 2.8's kafka-topics --zookeeper, as in the seed document.
   CommandResult topics28(const std::vector<std::string>& args) {
     std::vector<std::string> all = {"--zookeeper", cluster_->zookeeper().connect_string()};
@@ -174,17 +189,11 @@ TEST_F(ZooKeeperControllerTest, LostSessionMovesTheControllerAndTheOldOneRejoins
   constexpr int kPartitions = 4;
   constexpr size_t kBatch = 300;  // messages per phase
   const std::string topic = "orders";
-  const int32_t old_controller = zk_->wait_for_controller();
+  const int32_t old_controller = controller_known_everywhere();
   ASSERT_GT(old_controller, 0);
   const int32_t old_epoch = zk_->controller_epoch();
   const std::vector<int32_t> others = cluster_->broker_ids_other_than(old_controller);
   const int32_t a = others[0], b = others[1], c = old_controller;
-  // The Admin client needs a controller in Metadata: every broker has heard from it (its first
-  // UpdateMetadata) before the topic is created.
-  for (int32_t id = 1; id <= 3; ++id) {
-    ASSERT_TRUE(wait_for([&] { return metadata_controller(id) == c; }, 30s))
-        << "broker " << id << " answers Metadata with controller " << metadata_controller(id);
-  }
   // The controller leads partitions 0 and 3; min.insync.replicas=2, so two live replicas suffice
   // and an acknowledged message is on at least two brokers.
   const std::vector<std::vector<int32_t>> assignment = {{c, a, b}, {a, b, c}, {b, c, a}, {c, b, a}};
@@ -401,13 +410,10 @@ class PendingAlterPartitionTest : public ZooKeeperControllerTest {
 
 TEST_F(PendingAlterPartitionTest, GoesToTheNewControllerWhenTheControllerMoves) {
   const std::string topic = "pending";
-  const int32_t c = zk_->wait_for_controller();
+  const int32_t c = controller_known_everywhere();
   ASSERT_GT(c, 0);
   const std::vector<int32_t> others = cluster_->broker_ids_other_than(c);
   const int32_t leader = others[0], follower = others[1];
-  for (int32_t id = 1; id <= 3; ++id) {
-    ASSERT_TRUE(wait_for([&] { return metadata_controller(id) == c; }, 30s)) << id;
-  }
   create_topic(bootstrap(), topic, {{leader, follower}});
   ASSERT_TRUE(wait_for([&] { return zk_->isr(topic, 0).size() == 2; }, 30s));
 
@@ -450,13 +456,10 @@ TEST_F(PendingAlterPartitionTest, GoesToTheNewControllerWhenTheControllerMoves) 
 // check 5 s after it took over, so a preferred replica back in the ISR leads again then, not
 // up to 300 s later.
 TEST_F(ZooKeeperControllerTest, ANewControllerGivesPreferredReplicasTheirLeadershipBack) {
-  const int32_t c = zk_->wait_for_controller();
+  const int32_t c = controller_known_everywhere();
   ASSERT_GT(c, 0);
   const std::vector<int32_t> others = cluster_->broker_ids_other_than(c);
   const int32_t a = others[0], b = others[1];
-  for (int32_t id = 1; id <= 3; ++id) {
-    ASSERT_TRUE(wait_for([&] { return metadata_controller(id) == c; }, 30s)) << id;
-  }
   const std::string topic = "preferred";
   create_topic(bootstrap(), topic, {{b, a, c}});
   auto leader_and_isr = [&](int32_t leader, size_t isr) {
@@ -501,12 +504,9 @@ class LeaderElectionTest : public ZooKeeperControllerTest {
 };
 
 TEST_F(LeaderElectionTest, PreferredLeaderReturnsAddedPartitionsAndUncleanElection) {
-  const int32_t c = zk_->wait_for_controller();
+  const int32_t c = controller_known_everywhere();
   ASSERT_GT(c, 0);
   const std::vector<int32_t> others = cluster_->broker_ids_other_than(c);
-  for (int32_t id = 1; id <= 3; ++id) {
-    ASSERT_TRUE(wait_for([&] { return metadata_controller(id) == c; }, 30s)) << id;
-  }
   auto whole = [&](const std::string& topic, int32_t p) {
     auto r = zk_->replicas(topic, p);
     auto isr = zk_->isr(topic, p);

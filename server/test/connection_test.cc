@@ -65,6 +65,22 @@ class ConnectionTest : public ::testing::Test {
   void TearDown() override {
     server_->stop_accepting_and_drain();
     loops_->stop();
+    if (handler_.file_fd >= 0) close(handler_.file_fd);
+    if (!file_path_.empty()) unlink(file_path_.c_str());
+  }
+
+  // A temporary file of `size` bytes starting with `content`, served for 'F' requests; gone
+  // after the test.
+  void serve_file(const std::string& content, off_t size = 0) {
+    char path[] = "/tmp/fjord-conn-XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    file_path_ = path;
+    handler_.file_fd = fd;
+    ASSERT_EQ(write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
+    if (size > 0) {
+      ASSERT_EQ(ftruncate(fd, size), 0);
+    }
   }
 
   asio::ip::tcp::socket connect() {
@@ -96,6 +112,7 @@ class ConnectionTest : public ::testing::Test {
   ScriptedHandler handler_;
   std::unique_ptr<EventLoops> loops_;
   std::unique_ptr<TcpServer> server_;
+  std::string file_path_;
 };
 
 TEST_F(ConnectionTest, PipelinedResponsesComeBackInRequestOrder) {
@@ -113,11 +130,7 @@ TEST_F(ConnectionTest, ManyRequestsInOneWriteAreAnsweredInOrder) {
   // Requests that arrive together are handled back to back and their responses gathered
   // into shared writes: the order must survive that, with requests that get no response and
   // responses with a file region among them, and responses larger than the send buffer.
-  char path[] = "/tmp/fjord-conn-XXXXXX";
-  int fd = mkstemp(path);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(write(fd, "0123456789", 10), 10);
-  handler_.file_fd = fd;
+  serve_file("0123456789");
   std::string wire;
   std::vector<std::string> expected;
   for (int i = 0; i < 600; ++i) {
@@ -140,8 +153,6 @@ TEST_F(ConnectionTest, ManyRequestsInOneWriteAreAnsweredInOrder) {
   // The client writes everything before it reads a byte, so responses back up on the broker.
   asio::write(s, asio::buffer(wire));
   for (const std::string& want : expected) ASSERT_EQ(read_frame(s), want);
-  close(fd);
-  unlink(path);
 }
 
 TEST_F(ConnectionTest, OversizedAndNegativeSizesCloseOnlyThatConnection) {
@@ -170,16 +181,10 @@ TEST_F(ConnectionTest, HandlerCanCloseTheConnection) {
 }
 
 TEST_F(ConnectionTest, FileRegionsAreSplicedWithSendfile) {
-  char path[] = "/tmp/fjord-conn-XXXXXX";
-  int fd = mkstemp(path);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(write(fd, "0123456789", 10), 10);
-  handler_.file_fd = fd;
+  serve_file("0123456789");
   auto s = connect();
   send_frame(s, "F");
   EXPECT_EQ(read_frame(s), "<23456>");
-  close(fd);
-  unlink(path);
 }
 
 TEST_F(ConnectionTest, IdleConnectionsAreClosedAfterConnectionsMaxIdleMs) {
@@ -196,11 +201,7 @@ TEST_F(ConnectionTest, IdleConnectionsAreClosedAfterConnectionsMaxIdleMs) {
 TEST_F(ConnectionTest, PeerClosingDuringASendfileCostsOnlyThatConnection) {
   // Regression: sendfile() to a socket the client has closed raised SIGPIPE, which ended the
   // broker (a consumer closing mid-fetch killed it).
-  char path[] = "/tmp/fjord-conn-XXXXXX";
-  int fd = mkstemp(path);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(ftruncate(fd, 64 << 20), 0);
-  handler_.file_fd = fd;
+  serve_file("", 64 << 20);
   handler_.big_length = 64 << 20;
   for (int i = 0; i < 5; ++i) {
     auto s = connect();
@@ -213,8 +214,6 @@ TEST_F(ConnectionTest, PeerClosingDuringASendfileCostsOnlyThatConnection) {
   auto good = connect();
   send_frame(good, "still serving");
   EXPECT_EQ(read_frame(good), "still serving");
-  close(fd);
-  unlink(path);
 }
 
 }  // namespace
