@@ -2,11 +2,12 @@
 // not match, unknown API keys, unsupported versions, a 2 GiB size header, random garbage, and a
 // Produce whose record batch fails its CRC. The broker answers as Kafka does (ApiVersions at an
 // unsupported version gets UNSUPPORTED_VERSION in a v0 response; a corrupt batch gets
-// CORRUPT_MESSAGE and is not appended) or closes that one connection, and keeps serving
-// everybody else with its logs intact. Requests are built with the generated codecs and
-// RecordBatchBuilder, never by hand.
+// CORRUPT_MESSAGE and is not appended; CreateTopics past 10,000 partitions gets POLICY_VIOLATION)
+// or closes that one connection, and keeps serving everybody else with its logs intact.
+// Requests are built with the generated codecs and RecordBatchBuilder, never by hand.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <memory>
 #include <random>
 #include <string>
@@ -19,6 +20,8 @@
 #include "integration-tests/harness/wait.h"
 #include "protocol/error_code.h"
 #include "protocol/generated/api_versions.h"
+#include "protocol/generated/create_partitions.h"
+#include "protocol/generated/create_topics.h"
 #include "protocol/generated/list_offsets.h"
 #include "protocol/generated/metadata.h"
 #include "protocol/generated/produce.h"
@@ -29,6 +32,9 @@ namespace {
 
 constexpr int16_t kProduceVersion = 8;
 constexpr int16_t kListOffsetsVersion = 1;
+constexpr int16_t kCreateTopicsVersion = 4;
+constexpr int16_t kCreatePartitionsVersion = 1;
+constexpr int16_t kMetadataVersion = 7;
 
 Bytes size_header(uint32_t size) {
   Bytes out;
@@ -118,6 +124,72 @@ class BadInput : public ::testing::Test {
     }
     EXPECT_EQ(resp.topics[0].partitions[0].error_code, 0);
     return resp.topics[0].partitions[0].offset;
+  }
+
+  // CreateTopics (rf 1) of the given topics and partition counts; the results in request order.
+  static std::vector<msg::CreateTopicsResponse::CreatableTopicResult> create_topics(
+      const std::vector<std::pair<std::string, int32_t>>& topics, bool validate_only,
+      const std::vector<std::pair<std::string, std::string>>& configs = {}) {
+    msg::CreateTopicsRequest req;
+    req.timeout_ms = 30'000;
+    req.validate_only = validate_only;
+    for (const auto& [name, partitions] : topics) {
+      msg::CreateTopicsRequest::CreatableTopic t;
+      t.name = name;
+      t.num_partitions = partitions;
+      t.replication_factor = 1;
+      for (const auto& [k, v] : configs) t.configs.push_back({.name = k, .value = v});
+      req.topics.push_back(std::move(t));
+    }
+    auto conn = connect();
+    EXPECT_TRUE(conn->send_request(req, kCreateTopicsVersion, 13));
+    auto frame = conn->read_frame();
+    ResponseHeader header;
+    msg::CreateTopicsResponse resp;
+    if (!frame || !RawConnection::decode_response(*frame, kCreateTopicsVersion, header, resp) ||
+        resp.topics.size() != topics.size()) {
+      ADD_FAILURE() << "no CreateTopics answer";
+      return {};
+    }
+    return resp.topics;
+  }
+
+  // CreatePartitions of one topic to `count`; its result.
+  static std::optional<msg::CreatePartitionsResponse::CreatePartitionsTopicResult>
+  create_partitions(const std::string& topic, int32_t count, bool validate_only) {
+    msg::CreatePartitionsRequest req;
+    req.timeout_ms = 30'000;
+    req.validate_only = validate_only;
+    req.topics.push_back({.name = topic, .count = count, .assignments = std::nullopt});
+    auto conn = connect();
+    EXPECT_TRUE(conn->send_request(req, kCreatePartitionsVersion, 14));
+    auto frame = conn->read_frame();
+    ResponseHeader header;
+    msg::CreatePartitionsResponse resp;
+    if (!frame || !RawConnection::decode_response(*frame, kCreatePartitionsVersion, header, resp) ||
+        resp.results.size() != 1) {
+      return std::nullopt;
+    }
+    return resp.results[0];
+  }
+
+  // The partition count Metadata gives for `topic` (without creating it), or -1 when unknown.
+  static int partition_count(const std::string& topic) {
+    msg::MetadataRequest req;
+    req.topics = std::vector<msg::MetadataRequest::MetadataRequestTopic>{{.name = topic}};
+    req.allow_auto_topic_creation = false;
+    auto conn = connect();
+    EXPECT_TRUE(conn->send_request(req, kMetadataVersion, 15));
+    auto frame = conn->read_frame();
+    ResponseHeader header;
+    msg::MetadataResponse resp;
+    if (!frame || !RawConnection::decode_response(*frame, kMetadataVersion, header, resp) ||
+        resp.topics.size() != 1) {
+      ADD_FAILURE() << "no Metadata answer";
+      return -1;
+    }
+    if (resp.topics[0].error_code != 0) return -1;
+    return static_cast<int>(resp.topics[0].partitions.size());
   }
 
   static inline Broker* broker_ = nullptr;
@@ -336,6 +408,62 @@ TEST_F(BadInput, HundredGarbageConnectionsInARowLeaveTheBrokerServing) {
   EXPECT_EQ(producer.delivered_ok(), 100u);
   auto consumed = consume_from_beginning(broker_->bootstrap(), "after-garbage", 1, 100, 60s);
   EXPECT_EQ(consumed.size(), 100u);
+}
+
+// A single broker adds at most 10,000 metadata records per request, as Kafka's KRaft controller
+// (QuorumController.MAX_RECORDS_PER_USER_OP): one per topic, per config and per partition.
+// Past that, every topic of a CreateTopics gets POLICY_VIOLATION and none is created. Without
+// the limit one request for 20,000 partitions took the broker to its open-file limit.
+TEST_F(BadInput, CreateTopicsPastTenThousandRecordsIsRefusedForEveryTopic) {
+  const std::string msg = "Unable to perform excessively large batch operation.";
+  // 1 topic record + 9,999 partition records: at the limit, and a success's message is null.
+  auto at_limit = create_topics({{"limit-a", 9'999}}, true);
+  ASSERT_EQ(at_limit.size(), 1u);
+  EXPECT_EQ(at_limit[0].error_code, 0);
+  EXPECT_FALSE(at_limit[0].error_message.has_value());
+  // One config record more is one past it.
+  auto with_config = create_topics({{"limit-a", 9'999}}, true, {{"retention.ms", "60000"}});
+  ASSERT_EQ(with_config.size(), 1u);
+  EXPECT_EQ(with_config[0].error_code, static_cast<int16_t>(ErrorCode::kPolicyViolation));
+  EXPECT_EQ(with_config[0].error_message, msg);
+  // Two topics that fit one by one fail together, and neither is created.
+  auto together = create_topics({{"limit-b", 5'000}, {"limit-c", 5'000}}, false);
+  ASSERT_EQ(together.size(), 2u);
+  for (const auto& r : together) {
+    EXPECT_EQ(r.error_code, static_cast<int16_t>(ErrorCode::kPolicyViolation)) << r.name;
+    EXPECT_EQ(r.error_message, msg) << r.name;
+  }
+  EXPECT_EQ(partition_count("limit-b"), -1);
+  EXPECT_EQ(partition_count("limit-c"), -1);
+}
+
+// CreatePartitions: the topic that would add more than 10,000 partitions gets
+// UNKNOWN_SERVER_ERROR with no message (Kafka's BoundedListTooLongException). Validate-only,
+// since Kafka, unlike Fjord, then commits the first 10,000 partitions of that topic anyway.
+TEST_F(BadInput, CreatePartitionsPastTenThousandIsRefused) {
+  create_topic(broker_->bootstrap(), "grow", 1);
+  auto at_limit = create_partitions("grow", 10'001, true);
+  ASSERT_TRUE(at_limit);
+  EXPECT_EQ(at_limit->error_code, 0);
+  auto past = create_partitions("grow", 10'002, true);
+  ASSERT_TRUE(past);
+  EXPECT_EQ(past->error_code, static_cast<int16_t>(ErrorCode::kUnknownServerError));
+  EXPECT_FALSE(past->error_message.has_value());
+  EXPECT_EQ(partition_count("grow"), 1);
+}
+
+// The largest counts a request can carry are answered with an error, not a dropped connection
+// (Fjord closed it after failing to allocate 2^31 partitions). Kafka runs out of memory
+// placing them and answers UNKNOWN_SERVER_ERROR; Fjord answers as for any count past the
+// limit. Last in the file: Kafka's controller steps down and comes back after it.
+TEST_F(BadInput, LargestPartitionCountsGetAnErrorAnswer) {
+  auto topics = create_topics({{"limit-max", std::numeric_limits<int32_t>::max()}}, true);
+  ASSERT_EQ(topics.size(), 1u);
+  EXPECT_NE(topics[0].error_code, 0);
+  create_topic(broker_->bootstrap(), "grow-max", 1);
+  auto partitions = create_partitions("grow-max", std::numeric_limits<int32_t>::max(), true);
+  ASSERT_TRUE(partitions) << "no CreatePartitions answer";
+  EXPECT_NE(partitions->error_code, 0);
 }
 
 }  // namespace

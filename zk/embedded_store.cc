@@ -120,10 +120,18 @@ std::vector<StoreStatus> EmbeddedStore::create_topics(
   created->assign(specs.size(), nullptr);
   auto next = std::make_shared<MetadataSnapshot>(*snapshot());
   bool any = false;
+  int64_t records_left = kMaxRecordsPerUserOp;
   for (size_t i = 0; i < specs.size(); ++i) {
     std::shared_ptr<TopicMetadata> topic;
-    out[i] = new_topic(specs[i], *next, &topic);
+    out[i] = new_topic(specs[i], *next, records_left, &topic);
+    if (is_batch_too_large(out[i])) {
+      // As Kafka's controller: the whole request fails, validate-only or not.
+      out.assign(specs.size(), out[i]);
+      created->assign(specs.size(), nullptr);
+      return out;
+    }
     if (!out[i].ok()) continue;
+    records_left -= static_cast<int64_t>(1 + topic->configs.size() + topic->partitions.size());
     (*created)[i] = topic;
     if (validate_only) continue;
     next->topics[specs[i].name] = std::move(topic);
@@ -142,7 +150,11 @@ std::vector<StoreStatus> EmbeddedStore::create_topics(
 }
 
 StoreStatus EmbeddedStore::new_topic(const CreateTopicSpec& spec, const MetadataSnapshot& current,
+                                     int64_t records_left,
                                      std::shared_ptr<TopicMetadata>* out) const {
+  const auto records = [&](int64_t partitions) {
+    return 1 + static_cast<int64_t>(spec.configs.size()) + partitions;
+  };
   if (StoreStatus st = check_topic_name(spec.name); !st.ok()) return st;
   if (current.find(spec.name)) {
     return topic_already_exists(spec.name);
@@ -166,6 +178,7 @@ StoreStatus EmbeddedStore::new_topic(const CreateTopicSpec& spec, const Metadata
                   " time(s): The target replication factor of " + std::to_string(rf) +
                   " cannot be reached because only 1 broker(s) are registered."};
     }
+    if (records(partitions) > records_left) return batch_too_large();
     assignment.assign(static_cast<size_t>(partitions), {options_.broker_id});
   } else {
     if (spec.num_partitions != -1 || spec.replication_factor != -1) {
@@ -175,6 +188,9 @@ StoreStatus EmbeddedStore::new_topic(const CreateTopicSpec& spec, const Metadata
     }
     StoreStatus st = check_assignment(assignment, -1);
     if (!st.ok()) return st;
+    if (records(static_cast<int64_t>(assignment.size())) > records_left) {
+      return batch_too_large();
+    }
   }
   auto topic = std::make_shared<TopicMetadata>();
   topic->name = spec.name;

@@ -48,9 +48,11 @@ class EmbeddedStore : public MetadataStore {
   explicit EmbeddedStore(EmbeddedStoreOptions options) : options_(std::move(options)) {}
   // Persists next and publishes it; called with mu_ held.
   StoreStatus publish(std::shared_ptr<MetadataSnapshot> next);
-  // Checks spec against `current` and builds the topic; called with mu_ held.
+  // Checks spec against `current` and builds the topic; called with mu_ held. A topic that
+  // would take more than `records_left` metadata records gets batch_too_large(), checked
+  // before its partitions are built.
   StoreStatus new_topic(const CreateTopicSpec& spec, const MetadataSnapshot& current,
-                        std::shared_ptr<TopicMetadata>* topic) const;
+                        int64_t records_left, std::shared_ptr<TopicMetadata>* topic) const;
   StoreStatus check_assignment(const std::vector<std::vector<int32_t>>& assignment,
                                int32_t expected_partitions) const;
 

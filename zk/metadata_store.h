@@ -31,6 +31,20 @@ struct StoreStatus {
   bool ok() const { return code == ErrorCode::kNone; }
 };
 
+// The most metadata records one CreateTopics or CreatePartitions request may add on the
+// single-node store: Kafka's KRaft controller writes a request as one batch (a topic record, a
+// config record per config, a partition record per partition) of at most
+// QuorumController.MAX_RECORDS_PER_USER_OP. ZooKeeper mode has no such limit.
+inline constexpr int64_t kMaxRecordsPerUserOp = 10000;
+
+// What a CreateTopics request past kMaxRecordsPerUserOp gets, for every topic in it.
+inline StoreStatus batch_too_large() {
+  return {ErrorCode::kPolicyViolation, "Unable to perform excessively large batch operation."};
+}
+inline bool is_batch_too_large(const StoreStatus& st) {
+  return st.code == ErrorCode::kPolicyViolation && st.message == batch_too_large().message;
+}
+
 // Kafka's checks on a manual replica assignment (AdminUtils / ZkAdminManager): every partition
 // has replicas, all the same count, none twice, each a broker `known(id)` accepts; an unknown
 // broker is answered with `unknown_broker_error`.

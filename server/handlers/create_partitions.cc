@@ -3,6 +3,9 @@
 // duplicates are INVALID_REQUEST, an unknown or malformed topic UNKNOWN_TOPIC_OR_PARTITION
 // (no message), a count that does not grow INVALID_PARTITIONS, a bad assignment
 // INVALID_REPLICA_ASSIGNMENT.
+#include <spdlog/spdlog.h>
+
+#include <limits>
 #include <map>
 #include <set>
 
@@ -77,11 +80,30 @@ asio::awaitable<Outcome> create_partitions(RequestContext& ctx, msg::CreateParti
   for (const auto& [name, n] : count) {
     if (n > 1) add(name, {ErrorCode::kInvalidRequest, "Duplicate topic name."});
   }
+  // A single broker, like Kafka's KRaft controller, adds at most kMaxRecordsPerUserOp
+  // partitions per request. Kafka answers the topic that crosses the limit with
+  // UNKNOWN_SERVER_ERROR (no message) and still commits the partitions it had added before
+  // the limit; here that topic gets the same answer and no partitions.
+  int64_t records_left = ctx.broker.config().get("zookeeper.connect")
+                             ? std::numeric_limits<int64_t>::max()
+                             : kMaxRecordsPerUserOp;
   for (const auto& t : req.topics) {
     if (count[t.name] > 1) continue;
     auto snap = ctx.broker.metadata().snapshot();
     std::vector<std::vector<int32_t>> assignment;
     StoreStatus st = check(ctx.broker, *snap, t, &assignment);
+    if (st.ok()) {
+      const int64_t additional =
+          int64_t{t.count} - static_cast<int64_t>(snap->find(t.name)->partitions.size());
+      if (additional > records_left) {
+        st = {ErrorCode::kUnknownServerError, ""};
+        spdlog::warn(
+            "CreatePartitions of {} to {} partitions refused: a request adds at most {} "
+            "partitions on a single broker; add them in several requests",
+            t.name, t.count, kMaxRecordsPerUserOp);
+      }
+      records_left -= additional;
+    }
     if (st.ok()) {
       st = co_await ctx.broker.blocking().run([&] {  // store write, new logs: off the loop
         return ctx.broker.metadata().create_partitions(t.name, t.count, assignment,

@@ -1,5 +1,8 @@
 // CreateTopics (key 19): validate-only, configs, explicit replica assignments, and
 // num_partitions / replication_factor -1 meaning the broker defaults (KIP-464).
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -80,6 +83,21 @@ asio::awaitable<Outcome> create_topics(RequestContext& ctx, msg::CreateTopicsReq
       return ctx.broker.metadata().create_topics(specs, req.validate_only, &created_topics);
     });
   }
+  if (std::any_of(statuses.begin(), statuses.end(), is_batch_too_large)) {
+    // Every topic of the request gets the error, duplicates and bad configs included (Kafka
+    // answers the failed controller call with CreateTopicsRequest.getErrorResponse).
+    spdlog::warn(
+        "CreateTopics of {} topic(s) refused: a request creates at most {} topic, "
+        "config and partition records on a single broker; create them in several "
+        "requests",
+        req.topics.size(), kMaxRecordsPerUserOp);
+    for (auto& result : resp.topics) {
+      result.error_code = static_cast<int16_t>(ErrorCode::kPolicyViolation);
+      result.error_message = batch_too_large().message;
+      result.configs = std::nullopt;
+    }
+    pending.clear();
+  }
   for (size_t i = 0; i < pending.size(); ++i) {
     msg::CreateTopicsResponse::CreatableTopicResult& result = resp.topics[pending[i]];
     const StoreStatus& st = statuses[i];
@@ -89,6 +107,7 @@ asio::awaitable<Outcome> create_topics(RequestContext& ctx, msg::CreateTopicsReq
       result.error_message = st.message;
       result.configs = std::nullopt;
     } else {
+      result.error_message = std::nullopt;  // as Kafka: null, not empty, on success
       result.topic_id = req.validate_only ? Uuid{} : created->topic_id;
       result.num_partitions = static_cast<int32_t>(created->partitions.size());
       result.replication_factor = static_cast<int16_t>(created->partitions.front().replicas.size());

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <limits>
 
 namespace fjord {
 namespace {
@@ -82,6 +83,34 @@ TEST_F(EmbeddedStoreTest, PartitionsGrowButNeverShrink) {
   EXPECT_EQ(store->create_partitions("t", 2, {}, false).code, ErrorCode::kInvalidPartitions);
   ASSERT_TRUE(store->create_partitions("t", 5, {}, false).ok());
   EXPECT_EQ(store->snapshot()->find("t")->partitions.size(), 5u);
+}
+
+TEST_F(EmbeddedStoreTest, ARequestAddsAtMostTenThousandRecords) {
+  auto store = open();
+  std::vector<std::shared_ptr<const TopicMetadata>> created;
+  // Topic, config and partition records: 1 + 1 + 9,998 is the limit exactly.
+  auto at_limit =
+      store->create_topics({{"a", 9'998, -1, {}, {{"retention.ms", "1"}}}}, false, &created);
+  ASSERT_TRUE(at_limit[0].ok()) << at_limit[0].message;
+  EXPECT_EQ(created[0]->partitions.size(), 9'998u);
+  // Past it the whole request fails, the topics that fit and the ones already refused too,
+  // validate-only or not, and nothing is created. A manual assignment counts as well.
+  CreateTopicSpec manual{"d", -1, -1, std::vector<std::vector<int32_t>>(5'000, {7}), {}};
+  for (bool validate_only : {true, false}) {
+    auto past = store->create_topics({{"a", 1, -1, {}, {}}, {"b", 4'999, -1, {}, {}}, manual},
+                                     validate_only, &created);
+    ASSERT_EQ(past.size(), 3u);
+    for (size_t i = 0; i < past.size(); ++i) {
+      EXPECT_TRUE(is_batch_too_large(past[i])) << i << ": " << past[i].message;
+      EXPECT_EQ(created[i], nullptr);
+    }
+  }
+  EXPECT_EQ(store->snapshot()->find("b"), nullptr);
+  EXPECT_EQ(store->snapshot()->find("d"), nullptr);
+  // The largest count is refused before anything is allocated for it.
+  auto largest = store->create_topics({{"e", std::numeric_limits<int32_t>::max(), -1, {}, {}}},
+                                      true, &created);
+  EXPECT_TRUE(is_batch_too_large(largest[0]));
 }
 
 TEST_F(EmbeddedStoreTest, DeleteAndListenersSeeEveryChange) {
