@@ -22,7 +22,11 @@ asio::awaitable<Outcome> Dispatcher::handle(const ConnectionInfo& conn, Bytes fr
   }
   RequestContext ctx{conn, header, *api, broker_};
   const HandlerEntry* handler = find_handler(header.api_key);
-  if (handler != nullptr && !served_in_mode(*handler, zk_mode_)) handler = nullptr;
+  if (handler != nullptr && !served_in_mode(*handler, zk_mode_)) {
+    spdlog::warn("closing connection from {}: {} is served only {} ZooKeeper (client {})",
+                 conn.peer, api->name, zk_mode_ ? "without" : "with", ctx.client_id());
+    co_return Outcome::close();
+  }
   if (handler == nullptr || header.api_version < handler->min_version ||
       header.api_version > handler->max_version) {
     if (header.api_key == static_cast<int16_t>(ApiKey::kApiVersions)) {

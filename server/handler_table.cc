@@ -9,10 +9,8 @@ namespace {
 
 using namespace msg;  // NOLINT: the table reads better with bare message names
 
-#define FJORD_HANDLER(Api, fn, min, max)                                        \
-  HandlerEntry {                                                                \
-    Api##Request::kApiKey, min, max, &decode_and_handle<Api##Request, &handlers::fn> \
-  }
+#define FJORD_HANDLER(Api, fn, min, max) \
+  HandlerEntry { Api##Request::kApiKey, min, max, &decode_and_handle<Api##Request, &handlers::fn> }
 
 const HandlerEntry kHandlers[] = {
     FJORD_HANDLER(Produce, produce, 0, 11),
@@ -59,9 +57,8 @@ const HandlerEntry kHandlers[] = {
 std::span<const HandlerEntry> handler_table() { return kHandlers; }
 
 bool served_in_mode(const HandlerEntry& h, bool zk_mode) {
-  if (!zk_mode) return true;
   const ApiInfo* api = find_api(h.api_key);
-  return api != nullptr && (api->listeners & kListenZkBroker) != 0;
+  return api != nullptr && (api->listeners & (zk_mode ? kListenZkBroker : kListenBroker)) != 0;
 }
 
 const HandlerEntry* find_handler(int16_t api_key) {

@@ -24,12 +24,15 @@ struct HandlerEntry {
 std::span<const HandlerEntry> handler_table();
 const HandlerEntry* find_handler(int16_t api_key);
 
-// Whether a broker in this mode serves h, as Kafka's brokers of that mode do. In ZooKeeper mode
-// only the APIs whose listeners include zkBroker: the KRaft-only client API
-// DescribeTopicPartitions is then left out of ApiVersions and a request for it closes the
-// connection, so clients fall back as they do with Kafka's ZooKeeper-mode brokers (the Admin
-// client's describeTopics to Metadata: kafka-topics --describe prints "Elr: N/A"). Without
-// ZooKeeper (a broker like a KRaft one) every handler.
+// Whether a broker in this mode serves h, as Kafka's brokers of that mode do; what it does not
+// serve is left out of ApiVersions and a request for it closes the connection. In ZooKeeper
+// mode the APIs whose listeners include zkBroker: the KRaft-only client API
+// DescribeTopicPartitions is left out, so clients fall back as they do with Kafka's
+// ZooKeeper-mode brokers (the Admin client's describeTopics to Metadata: kafka-topics
+// --describe prints "Elr: N/A"). Without ZooKeeper, as a KRaft broker, those whose listeners
+// include broker: the controller-to-broker APIs (LeaderAndIsr, StopReplica, UpdateMetadata,
+// ControlledShutdown, AlterPartition) are left out, so no client can, say, delete a
+// partition's log with a StopReplica.
 bool served_in_mode(const HandlerEntry& h, bool zk_mode);
 
 // Decodes the body as Request (the whole body, nothing left over) and runs fn on it.
