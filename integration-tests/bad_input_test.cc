@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -454,6 +455,40 @@ TEST_F(BadInput, HundredGarbageConnectionsInARowLeaveTheBrokerServing) {
   EXPECT_EQ(producer.delivered_ok(), 100u);
   auto consumed = consume_from_beginning(broker_->bootstrap(), "after-garbage", 1, 100, 60s);
   EXPECT_EQ(consumed.size(), 100u);
+}
+
+// acks outside -1, 0 and 1: as Kafka, each partition first gets its own error (an unknown topic
+// UNKNOWN_TOPIC_OR_PARTITION, records that are not one batch INVALID_RECORD) and only the rest
+// INVALID_REQUIRED_ACKS; nothing is appended. Fjord answered INVALID_REQUIRED_ACKS for all.
+TEST_F(BadInput, InvalidAcksComesAfterEachPartitionsOwnErrors) {
+  create_topic(broker_->bootstrap(), "bad-acks", 2);
+  Bytes batch = batch_of(2, 0);
+  Bytes garbage = {1, 2, 3};
+  msg::ProduceRequest req;
+  req.acks = 2;
+  req.timeout_ms = 10'000;
+  req.topic_data.push_back({.name = "bad-acks", .partition_data = {{.index = 0}, {.index = 1}}});
+  req.topic_data[0].partition_data[0].records = RecordsRef::of(batch);
+  req.topic_data[0].partition_data[1].records = RecordsRef::of(garbage);
+  req.topic_data.push_back({.name = "bad-acks-unknown", .partition_data = {{.index = 0}}});
+  req.topic_data[1].partition_data[0].records = RecordsRef::of(batch);
+  auto conn = connect();
+  ASSERT_TRUE(conn->send_request(req, kProduceVersion, 18));
+  auto frame = conn->read_frame();
+  ResponseHeader header;
+  msg::ProduceResponse resp;
+  ASSERT_TRUE(frame && RawConnection::decode_response(*frame, kProduceVersion, header, resp));
+  std::map<std::pair<std::string, int32_t>, int16_t> errors;
+  for (const auto& t : resp.responses) {
+    for (const auto& p : t.partition_responses) errors[{t.name, p.index}] = p.error_code;
+  }
+  using Tp = std::pair<std::string, int32_t>;
+  EXPECT_EQ(errors[Tp("bad-acks", 0)], static_cast<int16_t>(ErrorCode::kInvalidRequiredAcks));
+  EXPECT_EQ(errors[Tp("bad-acks", 1)], static_cast<int16_t>(ErrorCode::kInvalidRecord));
+  EXPECT_EQ(errors[Tp("bad-acks-unknown", 0)],
+            static_cast<int16_t>(ErrorCode::kUnknownTopicOrPartition));
+  EXPECT_EQ(errors.size(), 3u);
+  EXPECT_EQ(log_end_offset("bad-acks"), 0);
 }
 
 // A single broker adds at most 10,000 metadata records per request, as Kafka's KRaft controller

@@ -129,27 +129,38 @@ size_t complete_batches_prefix(ByteView records, ErrorCode* error, std::string* 
   return pos;
 }
 
+// Kafka's checks of one partition before any append (KafkaApis.handleProduceRequest), in its
+// order: the partition exists here, then its records are well formed. The partition, or null
+// with out.error set.
+PartitionPtr check_partition(Broker& broker, const std::string& topic,
+                             const msg::ProduceRequest::PartitionProduceData& data,
+                             int16_t version, PartitionOutcome& out) {
+  PartitionPtr partition = broker.replicas().get(topic, data.index);
+  if (!partition) {
+    out.error = missing_partition_error(broker, topic, data.index);
+    return nullptr;
+  }
+  if (data.records.is_null) {  // Kafka fails the whole request on it (no answer); we answer
+    out.error = ErrorCode::kCorruptMessage;
+    out.message = "Produce request carries no records";
+    return nullptr;
+  }
+  if (version >= 3) {
+    out.error = validate_v3_records(data.records.bytes, version, &out.message);
+    if (out.error != ErrorCode::kNone) return nullptr;
+  }
+  return partition;
+}
+
 // may_block=false on the event loop: an append that needs file work (a segment roll) appends
 // nothing and comes back with would_block, to be redone on the blocking-work pool.
 PartitionOutcome append_partition(Broker& broker, const std::string& topic,
                                   const msg::ProduceRequest::PartitionProduceData& data,
                                   int16_t version, int16_t acks, bool may_block) {
   PartitionOutcome out;
-  PartitionPtr partition = broker.replicas().get(topic, data.index);
-  if (!partition) {
-    out.error = missing_partition_error(broker, topic, data.index);
-    return out;
-  }
+  PartitionPtr partition = check_partition(broker, topic, data, version, out);
+  if (!partition) return out;
   const RecordsRef& records = data.records;
-  if (records.is_null) {  // Kafka fails the whole request on it (no answer); we answer
-    out.error = ErrorCode::kCorruptMessage;
-    out.message = "Produce request carries no records";
-    return out;
-  }
-  if (version >= 3) {
-    out.error = validate_v3_records(records.bytes, version, &out.message);
-    if (out.error != ErrorCode::kNone) return out;
-  }
   const size_t valid = complete_batches_prefix(records.bytes, &out.error, &out.message);
   if (out.error != ErrorCode::kNone) return out;
   if (valid == 0) {  // v0-v2 with no complete batch: nothing appended, no error (as Kafka)
@@ -261,7 +272,11 @@ asio::awaitable<Outcome> produce(RequestContext& ctx, msg::ProduceRequest& req) 
     for (const auto& data : topic.partition_data) {
       PartitionOutcome& o = outcomes.emplace_back();
       if (!valid_acks) {
-        o.error = ErrorCode::kInvalidRequiredAcks;
+        // As Kafka: a partition that fails its own checks gets that error; the others
+        // INVALID_REQUIRED_ACKS, and nothing is appended.
+        if (check_partition(ctx.broker, topic.name, data, v, o)) {
+          o.error = ErrorCode::kInvalidRequiredAcks;
+        }
       } else {
         o = append_partition(ctx.broker, topic.name, data, v, req.acks, /*may_block=*/false);
       }
