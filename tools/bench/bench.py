@@ -358,7 +358,11 @@ class Broker:
             "".join(f"{k}={v}\n" for k, v in sorted(self.props.items())))
         self.log = log
         if target == "kafka":
-            cluster = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            # Not starting with '-', which StorageTool would read as an option (Kafka's own
+            # Uuid.randomUuid never hands such an id out).
+            cluster = "-"
+            while cluster.startswith("-"):
+                cluster = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
             rc, out, err = run(java_cmd("kafka.tools.StorageTool",
                                         ["format", "-t", cluster, "-c", str(self.props_file)]),
                                120)
