@@ -82,15 +82,27 @@ class BadInput : public ::testing::Test {
     return std::make_unique<RawConnection>(broker_->port());
   }
 
-  // A well-behaved ApiVersions v0 round trip on a new connection.
-  static bool answers_api_versions() {
+  // One request and its response on a new connection; nullopt if the broker closes it or the
+  // answer does not decode.
+  template <typename Response, typename Request>
+  static std::optional<Response> call(const Request& req, int16_t version) {
     auto conn = connect();
-    if (!conn->send_request(msg::ApiVersionsRequest{}, 0, 7)) return false;
+    const int32_t correlation_id = ++correlation_id_;
+    if (!conn->send_request(req, version, correlation_id)) return std::nullopt;
     auto frame = conn->read_frame();
     ResponseHeader header;
-    msg::ApiVersionsResponse resp;
-    return frame && RawConnection::decode_response(*frame, 0, header, resp) &&
-           header.correlation_id == 7 && resp.error_code == 0;
+    Response resp;
+    if (!frame || !RawConnection::decode_response(*frame, version, header, resp) ||
+        header.correlation_id != correlation_id) {
+      return std::nullopt;
+    }
+    return resp;
+  }
+
+  // A well-behaved ApiVersions v0 round trip on a new connection.
+  static bool answers_api_versions() {
+    auto resp = call<msg::ApiVersionsResponse>(msg::ApiVersionsRequest{}, 0);
+    return resp && resp->error_code == 0;
   }
 
   // Produces one batch to partition 0 with acks=1; returns the partition's response.
@@ -101,16 +113,12 @@ class BadInput : public ::testing::Test {
     req.timeout_ms = 10'000;
     req.topic_data.push_back({.name = topic, .partition_data = {{.index = 0}}});
     req.topic_data[0].partition_data[0].records = RecordsRef::of(batch);
-    auto conn = connect();
-    if (!conn->send_request(req, kProduceVersion, 11)) return std::nullopt;
-    auto frame = conn->read_frame();
-    ResponseHeader header;
-    msg::ProduceResponse resp;
-    if (!frame || !RawConnection::decode_response(*frame, kProduceVersion, header, resp) ||
-        resp.responses.size() != 1 || resp.responses[0].partition_responses.size() != 1) {
+    auto resp = call<msg::ProduceResponse>(req, kProduceVersion);
+    if (!resp || resp->responses.size() != 1 ||
+        resp->responses[0].partition_responses.size() != 1) {
       return std::nullopt;
     }
-    return resp.responses[0].partition_responses[0];
+    return resp->responses[0].partition_responses[0];
   }
 
   // The log end offset of partition 0 (ListOffsets, timestamp -1 = latest).
@@ -118,18 +126,13 @@ class BadInput : public ::testing::Test {
     msg::ListOffsetsRequest req;
     req.replica_id = -1;
     req.topics.push_back({.name = topic, .partitions = {{.partition_index = 0, .timestamp = -1}}});
-    auto conn = connect();
-    EXPECT_TRUE(conn->send_request(req, kListOffsetsVersion, 12));
-    auto frame = conn->read_frame();
-    ResponseHeader header;
-    msg::ListOffsetsResponse resp;
-    if (!frame || !RawConnection::decode_response(*frame, kListOffsetsVersion, header, resp) ||
-        resp.topics.size() != 1 || resp.topics[0].partitions.size() != 1) {
+    auto resp = call<msg::ListOffsetsResponse>(req, kListOffsetsVersion);
+    if (!resp || resp->topics.size() != 1 || resp->topics[0].partitions.size() != 1) {
       ADD_FAILURE() << "no ListOffsets answer";
       return -1;
     }
-    EXPECT_EQ(resp.topics[0].partitions[0].error_code, 0);
-    return resp.topics[0].partitions[0].offset;
+    EXPECT_EQ(resp->topics[0].partitions[0].error_code, 0);
+    return resp->topics[0].partitions[0].offset;
   }
 
   // CreateTopics (rf 1) of the given topics and partition counts; the results in request order.
@@ -147,17 +150,12 @@ class BadInput : public ::testing::Test {
       for (const auto& [k, v] : configs) t.configs.push_back({.name = k, .value = v});
       req.topics.push_back(std::move(t));
     }
-    auto conn = connect();
-    EXPECT_TRUE(conn->send_request(req, kCreateTopicsVersion, 13));
-    auto frame = conn->read_frame();
-    ResponseHeader header;
-    msg::CreateTopicsResponse resp;
-    if (!frame || !RawConnection::decode_response(*frame, kCreateTopicsVersion, header, resp) ||
-        resp.topics.size() != topics.size()) {
+    auto resp = call<msg::CreateTopicsResponse>(req, kCreateTopicsVersion);
+    if (!resp || resp->topics.size() != topics.size()) {
       ADD_FAILURE() << "no CreateTopics answer";
       return {};
     }
-    return resp.topics;
+    return resp->topics;
   }
 
   // CreatePartitions of one topic to `count`; its result.
@@ -167,16 +165,9 @@ class BadInput : public ::testing::Test {
     req.timeout_ms = 30'000;
     req.validate_only = validate_only;
     req.topics.push_back({.name = topic, .count = count, .assignments = std::nullopt});
-    auto conn = connect();
-    EXPECT_TRUE(conn->send_request(req, kCreatePartitionsVersion, 14));
-    auto frame = conn->read_frame();
-    ResponseHeader header;
-    msg::CreatePartitionsResponse resp;
-    if (!frame || !RawConnection::decode_response(*frame, kCreatePartitionsVersion, header, resp) ||
-        resp.results.size() != 1) {
-      return std::nullopt;
-    }
-    return resp.results[0];
+    auto resp = call<msg::CreatePartitionsResponse>(req, kCreatePartitionsVersion);
+    if (!resp || resp->results.size() != 1) return std::nullopt;
+    return resp->results[0];
   }
 
   // The partition count Metadata gives for `topic` (without creating it), or -1 when unknown.
@@ -184,21 +175,17 @@ class BadInput : public ::testing::Test {
     msg::MetadataRequest req;
     req.topics = std::vector<msg::MetadataRequest::MetadataRequestTopic>{{.name = topic}};
     req.allow_auto_topic_creation = false;
-    auto conn = connect();
-    EXPECT_TRUE(conn->send_request(req, kMetadataVersion, 15));
-    auto frame = conn->read_frame();
-    ResponseHeader header;
-    msg::MetadataResponse resp;
-    if (!frame || !RawConnection::decode_response(*frame, kMetadataVersion, header, resp) ||
-        resp.topics.size() != 1) {
+    auto resp = call<msg::MetadataResponse>(req, kMetadataVersion);
+    if (!resp || resp->topics.size() != 1) {
       ADD_FAILURE() << "no Metadata answer";
       return -1;
     }
-    if (resp.topics[0].error_code != 0) return -1;
-    return static_cast<int>(resp.topics[0].partitions.size());
+    if (resp->topics[0].error_code != 0) return -1;
+    return static_cast<int>(resp->topics[0].partitions.size());
   }
 
   static inline Broker* broker_ = nullptr;
+  static inline int32_t correlation_id_ = 100;
 };
 
 TEST_F(BadInput, TruncatedFrameClosesTheConnection) {
@@ -345,13 +332,9 @@ TEST_F(BadInput, OtherApiAtAnUnsupportedVersionClosesTheConnection) {
 // its brokers: they are not in ApiVersions, and a request for one closes the connection. Fjord
 // served them, so any client could delete a partition's log with one StopReplica.
 TEST_F(BadInput, ControllerToBrokerApisAreNotServedWithoutZooKeeper) {
-  auto versions = connect();
-  ASSERT_TRUE(versions->send_request(msg::ApiVersionsRequest{}, 0, 16));
-  auto frame = versions->read_frame();
-  ResponseHeader header;
-  msg::ApiVersionsResponse av;
-  ASSERT_TRUE(frame && RawConnection::decode_response(*frame, 0, header, av));
-  for (const auto& k : av.api_keys) {
+  auto av = call<msg::ApiVersionsResponse>(msg::ApiVersionsRequest{}, 0);
+  ASSERT_TRUE(av);
+  for (const auto& k : av->api_keys) {
     EXPECT_TRUE(k.api_key != 4 && k.api_key != 5 && k.api_key != 6 && k.api_key != 7 &&
                 k.api_key != 56)
         << "ApiVersions lists api key " << k.api_key;
@@ -472,14 +455,10 @@ TEST_F(BadInput, InvalidAcksComesAfterEachPartitionsOwnErrors) {
   req.topic_data[0].partition_data[1].records = RecordsRef::of(garbage);
   req.topic_data.push_back({.name = "bad-acks-unknown", .partition_data = {{.index = 0}}});
   req.topic_data[1].partition_data[0].records = RecordsRef::of(batch);
-  auto conn = connect();
-  ASSERT_TRUE(conn->send_request(req, kProduceVersion, 18));
-  auto frame = conn->read_frame();
-  ResponseHeader header;
-  msg::ProduceResponse resp;
-  ASSERT_TRUE(frame && RawConnection::decode_response(*frame, kProduceVersion, header, resp));
+  auto resp = call<msg::ProduceResponse>(req, kProduceVersion);
+  ASSERT_TRUE(resp);
   std::map<std::pair<std::string, int32_t>, int16_t> errors;
-  for (const auto& t : resp.responses) {
+  for (const auto& t : resp->responses) {
     for (const auto& p : t.partition_responses) errors[{t.name, p.index}] = p.error_code;
   }
   using Tp = std::pair<std::string, int32_t>;
