@@ -86,17 +86,7 @@ class BadInput : public ::testing::Test {
   // answer does not decode.
   template <typename Response, typename Request>
   static std::optional<Response> call(const Request& req, int16_t version) {
-    auto conn = connect();
-    const int32_t correlation_id = ++correlation_id_;
-    if (!conn->send_request(req, version, correlation_id)) return std::nullopt;
-    auto frame = conn->read_frame();
-    ResponseHeader header;
-    Response resp;
-    if (!frame || !RawConnection::decode_response(*frame, version, header, resp) ||
-        header.correlation_id != correlation_id) {
-      return std::nullopt;
-    }
-    return resp;
+    return request_once<Response>(broker_->port(), req, version, 10s);
   }
 
   // A well-behaved ApiVersions v0 round trip on a new connection.
@@ -185,7 +175,6 @@ class BadInput : public ::testing::Test {
   }
 
   static inline Broker* broker_ = nullptr;
-  static inline int32_t correlation_id_ = 100;
 };
 
 TEST_F(BadInput, TruncatedFrameClosesTheConnection) {

@@ -26,7 +26,6 @@
 #include "protocol/api.h"
 #include "protocol/generated/all_messages.h"
 #include "protocol/generated/samples.h"
-#include "protocol/header.h"
 
 namespace fjord::itest {
 namespace {
@@ -68,21 +67,6 @@ std::optional<Bytes> sample_body(int16_t api_key, int16_t version, uint32_t seed
   return out;
 }
 
-// A whole frame: size, request header, body.
-Bytes frame(int16_t api_key, int16_t version, int32_t correlation_id, const Bytes& body) {
-  RequestHeader header{.api_key = api_key,
-                       .api_version = version,
-                       .correlation_id = correlation_id,
-                       .client_id = "fjord-storm"};
-  Bytes out;
-  Writer w(out);
-  w.write_int32(0);
-  header.encode(w, find_api(api_key)->request_header_version(version));
-  out.insert(out.end(), body.begin(), body.end());
-  w.patch_int32(0, static_cast<int32_t>(out.size() - 4));
-  return out;
-}
-
 // Overwrites one to four places of the body: a random byte, or four bytes of an int32 boundary.
 void mutate(Bytes& body, std::mt19937& rng) {
   if (body.empty()) return;
@@ -114,12 +98,9 @@ class RequestStorm : public ::testing::Test {
   }
 
   bool answers_api_versions() {
-    RawConnection conn(broker_->port());
-    if (!conn.send_request(msg::ApiVersionsRequest{}, 0, 7)) return false;
-    auto f = conn.read_frame();
-    ResponseHeader header;
-    msg::ApiVersionsResponse resp;
-    return f && RawConnection::decode_response(*f, 0, header, resp) && resp.error_code == 0;
+    auto resp =
+        request_once<msg::ApiVersionsResponse>(broker_->port(), msg::ApiVersionsRequest{}, 0, 10s);
+    return resp && resp->error_code == 0;
   }
 
   // Sends one frame on a new connection and waits briefly for an answer or the close; a
@@ -155,13 +136,10 @@ TEST_F(RequestStorm, EveryAdvertisedRequestSampledAndMutatedLeavesTheBrokerServi
     ASSERT_EQ(producer.delivered_ok(), 10u);
   }
 
-  RawConnection versions(broker_->port());
-  ASSERT_TRUE(versions.send_request(msg::ApiVersionsRequest{}, 0, 1));
-  auto f = versions.read_frame();
-  ResponseHeader header;
-  msg::ApiVersionsResponse advertised;
-  ASSERT_TRUE(f && RawConnection::decode_response(*f, 0, header, advertised));
-  ASSERT_FALSE(advertised.api_keys.empty());
+  auto advertised =
+      request_once<msg::ApiVersionsResponse>(broker_->port(), msg::ApiVersionsRequest{}, 0, 10s);
+  ASSERT_TRUE(advertised);
+  ASSERT_FALSE(advertised->api_keys.empty());
 
   const auto seed = static_cast<uint32_t>(env_or("FJORD_STORM_SEED", 1));
   const long rounds = env_or("FJORD_STORM_ROUNDS", 2);
@@ -169,18 +147,19 @@ TEST_F(RequestStorm, EveryAdvertisedRequestSampledAndMutatedLeavesTheBrokerServi
   std::mt19937 rng(seed);
   int sent = 0;
   int32_t correlation_id = 100;
-  for (const auto& k : advertised.api_keys) {
+  for (const auto& k : advertised->api_keys) {
     if (find_api(k.api_key) == nullptr) continue;
     for (int16_t v = k.min_version; v <= k.max_version; ++v) {
       SCOPED_TRACE("api key " + std::to_string(k.api_key) + " v" + std::to_string(v));
       for (uint32_t sample_seed : {1u, 3u}) {
         std::optional<Bytes> body = sample_body(k.api_key, v, sample_seed);
         if (!body) continue;
-        send_one(frame(k.api_key, v, ++correlation_id, *body));
+        send_one(RawConnection::frame_body(k.api_key, v, ++correlation_id, *body, "fjord-storm"));
         for (long r = 0; r < rounds; ++r) {
           Bytes mutated = *body;
           mutate(mutated, rng);
-          send_one(frame(k.api_key, v, ++correlation_id, mutated));
+          send_one(
+              RawConnection::frame_body(k.api_key, v, ++correlation_id, mutated, "fjord-storm"));
         }
         sent += 1 + static_cast<int>(rounds);
       }

@@ -71,16 +71,25 @@ class RawConnection {
   template <typename Request>
   static Bytes frame_request(const Request& request, int16_t version, int32_t correlation_id,
                              std::string client_id = "fjord-itest") {
-    RequestHeader header{.api_key = Request::kApiKey,
+    Bytes body;
+    Writer w(body);
+    request.encode(w, version);
+    return frame_body(Request::kApiKey, version, correlation_id, body, std::move(client_id));
+  }
+
+  // A whole frame (size, request header, then `body` as it is) for any api key: for bodies
+  // that are not a generated request's encoding, such as a damaged one.
+  static Bytes frame_body(int16_t api_key, int16_t version, int32_t correlation_id, ByteView body,
+                          std::string client_id = "fjord-itest") {
+    RequestHeader header{.api_key = api_key,
                          .api_version = version,
                          .correlation_id = correlation_id,
                          .client_id = std::move(client_id)};
-    const ApiInfo* api = find_api(Request::kApiKey);
     Bytes out;
     Writer w(out);
     w.write_int32(0);
-    header.encode(w, api->request_header_version(version));
-    request.encode(w, version);
+    header.encode(w, find_api(api_key)->request_header_version(version));
+    out.insert(out.end(), body.begin(), body.end());
     w.patch_int32(0, static_cast<int32_t>(out.size() - 4));
     return out;
   }
@@ -99,7 +108,8 @@ std::optional<Response> request_once(uint16_t port, const Request& request, int1
   auto frame = conn.read_frame(timeout);
   ResponseHeader header;
   Response response;
-  if (!frame || !RawConnection::decode_response(*frame, version, header, response)) {
+  if (!frame || !RawConnection::decode_response(*frame, version, header, response) ||
+      header.correlation_id != 1) {
     return std::nullopt;
   }
   return response;

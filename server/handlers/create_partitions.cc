@@ -47,7 +47,7 @@ StoreStatus check(const Broker& broker, const MetadataSnapshot& snap, const Topi
     std::set<int32_t> seen;
     for (int32_t id : a.broker_ids) {
       // In ZooKeeper mode the store checks the ids against the live brokers.
-      if (!broker.config().get("zookeeper.connect") && id != broker.broker_id()) {
+      if (!broker.zk_mode() && id != broker.broker_id()) {
         return {ErrorCode::kInvalidReplicaAssignment,
                 "The manual partition assignment includes broker " + std::to_string(id) +
                     ", but no such broker is registered."};
@@ -84,9 +84,8 @@ asio::awaitable<Outcome> create_partitions(RequestContext& ctx, msg::CreateParti
   // partitions per request. Kafka answers the topic that crosses the limit with
   // UNKNOWN_SERVER_ERROR (no message) and still commits the partitions it had added before
   // the limit; here that topic gets the same answer and no partitions.
-  int64_t records_left = ctx.broker.config().get("zookeeper.connect")
-                             ? std::numeric_limits<int64_t>::max()
-                             : kMaxRecordsPerUserOp;
+  int64_t records_left =
+      ctx.broker.zk_mode() ? std::numeric_limits<int64_t>::max() : kMaxRecordsPerUserOp;
   for (const auto& t : req.topics) {
     if (count[t.name] > 1) continue;
     auto snap = ctx.broker.metadata().snapshot();
