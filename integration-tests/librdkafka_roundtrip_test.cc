@@ -16,6 +16,7 @@
 #include "integration-tests/harness/gtest_skip.h"
 #include "integration-tests/harness/raw_connection.h"
 #include "integration-tests/harness/rdkafka_client.h"
+#include "integration-tests/harness/temp_dir.h"
 #include "integration-tests/harness/wait.h"
 #include "protocol/generated/api_versions.h"
 
@@ -197,6 +198,7 @@ TEST_F(LibrdkafkaRoundtrip, IdempotentProducerRetriesWriteNoDuplicates) {
   ASSERT_TRUE(producer.flush());
   ASSERT_EQ(producer.delivered_ok(), kCount / 2) << producer.fatal_error();
 
+  ASSERT_TRUE(broker_->running()) << "the broker exited:\n" << tail_file(broker_->log_file());
   broker_->signal(SIGSTOP);
   produce_range(kCount / 2, kCount);
   // librdkafka logs REQTMOUT when requests time out; they are retried after the broker resumes.
@@ -206,8 +208,14 @@ TEST_F(LibrdkafkaRoundtrip, IdempotentProducerRetriesWriteNoDuplicates) {
         return producer.logged("REQTMOUT") || producer.logged("timed out");
       },
       30s);
+  const size_t delivered_while_frozen = producer.delivered_ok() - kCount / 2;
   broker_->signal(SIGCONT);
-  ASSERT_TRUE(timed_out) << "librdkafka never timed a request out while the broker was frozen";
+  ASSERT_TRUE(timed_out) << "librdkafka never timed a request out while the broker was frozen ("
+                         << delivered_while_frozen << " messages delivered meanwhile; broker "
+                         << (broker_->running() ? "running" : "exited")
+                         << "). librdkafka's last lines:\n"
+                         << producer.log_tail(30) << "The broker's log ends with:\n"
+                         << tail_file(broker_->log_file());
   ASSERT_TRUE(producer.flush());
   ASSERT_EQ(producer.delivered_ok(), kCount) << producer.fatal_error();
   EXPECT_EQ(producer.fatal_error(), "");

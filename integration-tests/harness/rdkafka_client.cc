@@ -82,6 +82,15 @@ bool Producer::logged(std::string_view text) {
   return false;
 }
 
+std::string Producer::log_tail(size_t n) {
+  std::lock_guard lock(log_mu_);
+  std::string out;
+  for (size_t i = log_lines_.size() > n ? log_lines_.size() - n : 0; i < log_lines_.size(); ++i) {
+    out += log_lines_[i] + "\n";
+  }
+  return out;
+}
+
 std::string Producer::fatal_error() {
   std::lock_guard lock(log_mu_);
   return fatal_error_;

@@ -59,6 +59,8 @@ class Producer {
   size_t delivered_ok() const { return delivered_ok_; }
   // True if librdkafka logged a line containing `text` (log lines are kept, any level).
   bool logged(std::string_view text);
+  // The last `n` lines librdkafka logged, one per line (for failure messages).
+  std::string log_tail(size_t n);
   // First fatal error reported to error_cb ("" if none).
   std::string fatal_error();
   rd_kafka_t* handle() { return rk_.get(); }
