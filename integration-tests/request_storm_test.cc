@@ -8,9 +8,13 @@
 //
 // FJORD_STORM_SEED (default 1) picks the mutations and FJORD_STORM_ROUNDS (default 2) how many
 // mutated copies of each request are sent: raise it to fuzz for longer by hand.
+// FJORD_STORM_DUMP=FILE writes each unmutated request and its answer to FILE, one line each
+// ("api_key version request_body_hex response_frame_hex|closed|held"), for comparing Fjord's
+// answers with Kafka's (tools/storm_diff.py).
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -23,8 +27,10 @@
 #include "integration-tests/harness/gtest_skip.h"
 #include "integration-tests/harness/raw_connection.h"
 #include "integration-tests/harness/rdkafka_client.h"
+#include "integration-tests/harness/wait.h"
 #include "protocol/api.h"
 #include "protocol/generated/all_messages.h"
+#include "protocol/generated/find_coordinator.h"
 #include "protocol/generated/samples.h"
 
 namespace fjord::itest {
@@ -107,17 +113,34 @@ class RequestStorm : public ::testing::Test {
   // request the broker holds is simply left when the connection goes. (Kafka 3.9 never answers
   // a Produce whose records are null: its handler fails with a NullPointerException. Fjord
   // answers CORRUPT_MESSAGE.)
-  void send_one(const Bytes& f) {
+  // Returns the answer's hex, "closed" or "held".
+  std::string send_one(const Bytes& f) {
     RawConnection conn(broker_->port());
     if (!conn.send_raw(f)) {
       ++closed_;
-    } else if (conn.read_frame(500ms)) {
-      ++answered_;
-    } else if (conn.closed_by_peer(100ms)) {
-      ++closed_;
-    } else {
-      ++held_;
+      return "closed";
     }
+    if (auto answer = conn.read_frame(500ms)) {
+      ++answered_;
+      return hex(*answer);
+    }
+    if (conn.closed_by_peer(100ms)) {
+      ++closed_;
+      return "closed";
+    }
+    ++held_;
+    return "held";
+  }
+
+  static std::string hex(const Bytes& b) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(b.size() * 2);
+    for (uint8_t c : b) {
+      out += kDigits[c >> 4];
+      out += kDigits[c & 15];
+    }
+    return out;
   }
 
   std::unique_ptr<Broker> broker_;
@@ -145,6 +168,21 @@ TEST_F(RequestStorm, EveryAdvertisedRequestSampledAndMutatedLeavesTheBrokerServi
   const long rounds = env_or("FJORD_STORM_ROUNDS", 2);
   SCOPED_TRACE("FJORD_STORM_SEED=" + std::to_string(seed));
   std::mt19937 rng(seed);
+  const char* dump_path = std::getenv("FJORD_STORM_DUMP");
+  std::unique_ptr<FILE, int (*)(FILE*)> dump(dump_path ? std::fopen(dump_path, "w") : nullptr,
+                                             [](FILE* f) { return f ? std::fclose(f) : 0; });
+  if (dump) {
+    // Kafka creates __consumer_offsets on the first FindCoordinator and answers
+    // COORDINATOR_NOT_AVAILABLE meanwhile: wait for it, so group requests get comparable answers.
+    msg::FindCoordinatorRequest find;
+    find.key = "storm";
+    ASSERT_TRUE(wait_for(
+        [&] {
+          auto r = request_once<msg::FindCoordinatorResponse>(broker_->port(), find, 1, 10s);
+          return r && r->error_code == 0;
+        },
+        60s));
+  }
   int sent = 0;
   int32_t correlation_id = 100;
   for (const auto& k : advertised->api_keys) {
@@ -154,7 +192,12 @@ TEST_F(RequestStorm, EveryAdvertisedRequestSampledAndMutatedLeavesTheBrokerServi
       for (uint32_t sample_seed : {1u, 3u}) {
         std::optional<Bytes> body = sample_body(k.api_key, v, sample_seed);
         if (!body) continue;
-        send_one(RawConnection::frame_body(k.api_key, v, ++correlation_id, *body, "fjord-storm"));
+        const std::string answer = send_one(
+            RawConnection::frame_body(k.api_key, v, ++correlation_id, *body, "fjord-storm"));
+        if (dump) {
+          std::fprintf(dump.get(), "%d %d %s %s\n", k.api_key, v, hex(*body).c_str(),
+                       answer.c_str());
+        }
         for (long r = 0; r < rounds; ++r) {
           Bytes mutated = *body;
           mutate(mutated, rng);
