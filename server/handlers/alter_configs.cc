@@ -11,12 +11,18 @@ namespace fjord::handlers {
 asio::awaitable<Outcome> alter_configs(RequestContext& ctx, msg::AlterConfigsRequest& req) {
   msg::AlterConfigsResponse resp;
   auto snap = ctx.broker.metadata().snapshot();
-  for (const auto& resource : req.resources) {
+  const std::vector<ConfigResourceStatus> pre = preprocess_alter_configs(
+      ctx.broker, req.resources, false, [](const auto& c) { return !c.value; });
+  for (size_t i = 0; i < req.resources.size(); ++i) {
+    const auto& resource = req.resources[i];
     msg::AlterConfigsResponse::AlterConfigsResourceResponse r;
     r.resource_type = resource.resource_type;
     r.resource_name = resource.resource_name;
-    ConfigResourceStatus st = check_config_resource(ctx.broker, *snap, resource.resource_type,
-                                                    resource.resource_name, true);
+    ConfigResourceStatus st = pre[i];
+    if (st.ok()) {
+      st = check_config_resource(ctx.broker, *snap, resource.resource_type, resource.resource_name,
+                                 true);
+    }
     if (st.ok() && resource.resource_type != kResourceTopic &&
         resource.resource_type != kResourceBroker) {
       st = {ErrorCode::kInvalidRequest, std::string(kMalformedRequestMessage)};
@@ -24,11 +30,7 @@ asio::awaitable<Outcome> alter_configs(RequestContext& ctx, msg::AlterConfigsReq
     if (st.ok()) {
       std::map<std::string, std::string> configs;
       std::vector<std::string> keys;
-      for (const auto& c : resource.configs) {
-        if (!c.value) {
-          st = {ErrorCode::kInvalidRequest, "Null value not supported for : " + c.name};
-          break;
-        }
+      for (const auto& c : resource.configs) {  // no null values after preprocessing
         configs[c.name] = *c.value;
         keys.push_back(c.name);
       }

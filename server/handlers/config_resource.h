@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,58 @@ inline ConfigResourceStatus check_config_resource(Broker& broker, const Metadata
   }
   if (type == kResourceClientMetrics || type == kResourceGroup) return {};
   return {ErrorCode::kInvalidRequest, std::string(kMalformedRequestMessage)};
+}
+
+// Kafka's ConfigAdminManager.preprocess, the checks of (Incremental)AlterConfigs resources that
+// come before any other, in its order: a resource named twice (both get the error), a config
+// key named twice, null values (`is_null(config)`: incremental DELETE may have one), then the
+// resource type and, for a broker, that the name is empty or this broker's id. BROKER_LOGGER
+// is a type only for IncrementalAlterConfigs (`incremental`). One status per resource.
+template <typename Resource, typename IsNull>
+std::vector<ConfigResourceStatus> preprocess_alter_configs(Broker& broker,
+                                                           const std::vector<Resource>& resources,
+                                                           bool incremental, IsNull is_null) {
+  std::vector<ConfigResourceStatus> out(resources.size());
+  for (size_t i = 0; i < resources.size(); ++i) {
+    for (size_t j = 0; j < resources.size(); ++j) {
+      if (i != j && resources[i].resource_type == resources[j].resource_type &&
+          resources[i].resource_name == resources[j].resource_name) {
+        out[i] = {ErrorCode::kInvalidRequest, "Each resource must appear at most once."};
+      }
+    }
+    if (!out[i].ok()) continue;
+    const Resource& r = resources[i];
+    std::set<std::string> keys;
+    std::string nulls;
+    for (const auto& c : r.configs) {
+      if (!keys.insert(c.name).second) {
+        out[i] = {ErrorCode::kInvalidRequest, "Error due to duplicate config keys"};
+      }
+      if (is_null(c)) nulls += (nulls.empty() ? "" : ", ") + c.name;
+    }
+    if (!out[i].ok()) continue;
+    if (!nulls.empty()) {
+      out[i] = {ErrorCode::kInvalidRequest, "Null value not supported for : " + nulls};
+      continue;
+    }
+    const int8_t type = r.resource_type;
+    if (type == kResourceBroker && !r.resource_name.empty()) {
+      int32_t id = 0;
+      const std::string& name = r.resource_name;
+      auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), id);
+      if (ec != std::errc() || end != name.data() + name.size()) {
+        out[i] = {ErrorCode::kInvalidRequest, "Node id must be an integer, but it is: " + name};
+      } else if (id != broker.broker_id()) {
+        out[i] = {ErrorCode::kInvalidRequest, "Unexpected broker id, expected " +
+                                                  std::to_string(broker.broker_id()) +
+                                                  ", but received " + name};
+      }
+    } else if (type != kResourceBroker && type != kResourceTopic &&
+               type != kResourceClientMetrics && !(incremental && type == kResourceBrokerLogger)) {
+      out[i] = {ErrorCode::kInvalidRequest, "Unknown resource type " + std::to_string(type)};
+    }
+  }
+  return out;
 }
 
 // Kafka rejects a whole request that names a resource type it does not know.

@@ -19,6 +19,7 @@ asio::awaitable<Outcome> create_topics(RequestContext& ctx, msg::CreateTopicsReq
   for (const auto& t : req.topics) ++seen[t.name];
   std::vector<CreateTopicSpec> specs;  // the topics that passed the request checks
   std::vector<size_t> pending;         // their places in resp.topics
+  const std::shared_ptr<const MetadataSnapshot> snapshot = ctx.broker.metadata().snapshot();
 
   for (const auto& t : req.topics) {
     msg::CreateTopicsResponse::CreatableTopicResult result;
@@ -36,29 +37,36 @@ asio::awaitable<Outcome> create_topics(RequestContext& ctx, msg::CreateTopicsReq
       resp.topics.push_back(std::move(result));
       continue;
     }
+    // Kafka's order of checks (ReplicationControlManager.createTopics, and ZkAdminManager's):
+    // the name, whether the topic exists, null config values, the configs, then the
+    // partitions or the manual assignment (the rest of those in the metadata store).
+    if (StoreStatus st = check_topic_name(t.name); !st.ok()) {
+      fail(st.code, st.message);
+      resp.topics.push_back(std::move(result));
+      continue;
+    }
+    if (snapshot->find(t.name) != nullptr) {
+      StoreStatus st = topic_already_exists(t.name);
+      fail(st.code, st.message);
+      resp.topics.push_back(std::move(result));
+      continue;
+    }
     CreateTopicSpec spec;
     spec.name = t.name;
     spec.num_partitions = t.num_partitions;
     spec.replication_factor = t.replication_factor;
-    if (!t.assignments.empty()) {
-      std::map<int32_t, std::vector<int32_t>> by_partition;
-      for (const auto& a : t.assignments) by_partition[a.partition_index] = a.broker_ids;
-      bool contiguous = true;
-      int32_t expected = 0;
-      for (const auto& [p, brokers] : by_partition) {
-        contiguous = contiguous && p == expected++;
-        spec.assignment.push_back(brokers);
-      }
-      if (!contiguous) {
-        fail(ErrorCode::kInvalidReplicaAssignment,
-             "Partitions should be a consecutive 0-based integer sequence");
-        resp.topics.push_back(std::move(result));
-        continue;
-      }
+    std::string null_configs;
+    for (const auto& c : t.configs) {
+      if (!c.value) null_configs += (null_configs.empty() ? "" : ",") + c.name;
+    }
+    if (!null_configs.empty()) {
+      fail(ErrorCode::kInvalidConfig,
+           "Null value not supported for topic configs: " + null_configs);
+      resp.topics.push_back(std::move(result));
+      continue;
     }
     std::string config_error;
     for (const auto& c : t.configs) {
-      if (!c.value) continue;
       if (auto e = check_topic_config(c.name, *c.value)) {
         config_error = *e;
         break;
@@ -69,6 +77,25 @@ asio::awaitable<Outcome> create_topics(RequestContext& ctx, msg::CreateTopicsReq
       fail(ErrorCode::kInvalidConfig, config_error);
       resp.topics.push_back(std::move(result));
       continue;
+    }
+    if (!t.assignments.empty()) {
+      std::map<int32_t, std::vector<int32_t>> by_partition;
+      for (const auto& a : t.assignments) by_partition[a.partition_index] = a.broker_ids;
+      bool contiguous = true;
+      int32_t expected = 0;
+      for (const auto& [p, brokers] : by_partition) {
+        contiguous = contiguous && p == expected++;
+        spec.assignment.push_back(brokers);
+      }
+      // An assignment together with a partition count or replication factor is refused
+      // first, by the store.
+      const bool counts_unset = t.num_partitions == -1 && t.replication_factor == -1;
+      if (!contiguous && counts_unset) {
+        fail(ErrorCode::kInvalidReplicaAssignment,
+             "Partitions should be a consecutive 0-based integer sequence");
+        resp.topics.push_back(std::move(result));
+        continue;
+      }
     }
     pending.push_back(resp.topics.size());
     specs.push_back(std::move(spec));

@@ -5,6 +5,7 @@
 // group lookup creates __consumer_offsets (through ZooKeeper on a cluster, so off the event
 // loop). Transaction coordinators (key type 1) are not served yet: COORDINATOR_NOT_AVAILABLE.
 #include "server/group_requests.h"
+#include "server/handlers/config_resource.h"
 #include "server/handlers/handlers.h"
 
 namespace fjord::handlers {
@@ -57,7 +58,17 @@ Resp::Coordinator find_one(RequestContext& ctx, const std::string& key, int8_t k
   } else {
     c.node_id = -1;
     c.port = -1;
-    c.error_message = std::string(error_name(e));
+    // Errors.message(): the error's default description.
+    switch (e) {
+      case ErrorCode::kInvalidRequest:
+        c.error_message = std::string(kMalformedRequestMessage);
+        break;
+      case ErrorCode::kCoordinatorNotAvailable:
+        c.error_message = "The coordinator is not available.";
+        break;
+      default:
+        c.error_message = std::string(error_name(e));
+    }
   }
   return c;
 }

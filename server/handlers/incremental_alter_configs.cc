@@ -3,7 +3,6 @@
 // INVALID_REQUEST, APPEND/SUBTRACT on a non-list key INVALID_CONFIG, DELETE of an unknown key a
 // no-op). Broker configs are static on Fjord (config_resource.h).
 #include <algorithm>
-#include <set>
 
 #include "server/handlers/config_resource.h"
 #include "server/handlers/handlers.h"
@@ -12,6 +11,8 @@ namespace fjord::handlers {
 namespace {
 
 enum class OpType : int8_t { kSet = 0, kDelete = 1, kAppend = 2, kSubtract = 3 };
+
+bool known_op(int8_t op) { return op >= 0 && op <= 3; }
 
 std::vector<std::string> split_list(const std::string& value) {
   std::vector<std::string> items;
@@ -41,6 +42,9 @@ ConfigResourceStatus alter_topic(Broker& broker, const TopicMetadata& topic,
                                  const Resource& resource, bool validate_only) {
   std::map<std::string, std::string> configs = topic.configs;
   for (const auto& c : resource.configs) {
+    // Kafka's controller takes the configs in order; an operation it does not know fails
+    // there with an exception (UNKNOWN_SERVER_ERROR, no message).
+    if (!known_op(c.config_operation)) return {ErrorCode::kUnknownServerError, ""};
     auto op = static_cast<OpType>(c.config_operation);
     if ((op == OpType::kAppend || op == OpType::kSubtract) && !is_list_topic_config(c.name)) {
       return {ErrorCode::kInvalidConfig,
@@ -84,25 +88,22 @@ asio::awaitable<Outcome> incremental_alter_configs(RequestContext& ctx,
                                                    msg::IncrementalAlterConfigsRequest& req) {
   msg::IncrementalAlterConfigsResponse resp;
   auto snap = ctx.broker.metadata().snapshot();
-  for (const auto& resource : req.resources) {
+  const std::vector<ConfigResourceStatus> pre =
+      preprocess_alter_configs(ctx.broker, req.resources, true, [](const auto& c) {
+        return c.config_operation != static_cast<int8_t>(OpType::kDelete) && !c.value;
+      });
+  for (size_t i = 0; i < req.resources.size(); ++i) {
+    const auto& resource = req.resources[i];
     msg::IncrementalAlterConfigsResponse::AlterConfigsResourceResponse r;
     r.resource_type = resource.resource_type;
     r.resource_name = resource.resource_name;
-    ConfigResourceStatus st;
-    std::set<std::string> seen;
+    ConfigResourceStatus st = pre[i];
     std::vector<std::string> keys;
     for (const auto& c : resource.configs) {
-      if (!seen.insert(c.name).second) {
-        st = {ErrorCode::kInvalidRequest, "Error due to duplicate config keys"};
-        break;
-      }
-      if (c.config_operation < 0 || c.config_operation > 3) {
-        st = {ErrorCode::kUnknownServerError, ""};
-        break;
-      }
-      if (c.config_operation != static_cast<int8_t>(OpType::kDelete) && !c.value) {
-        st = {ErrorCode::kInvalidRequest, "Null value not supported for : " + c.name};
-        break;
+      if (st.ok() && resource.resource_type == kResourceBroker && !known_op(c.config_operation)) {
+        // ConfigAdminManager.validateBrokerConfigChange
+        st = {ErrorCode::kInvalidRequest,
+              "Unknown operations type " + std::to_string(c.config_operation)};
       }
       keys.push_back(c.name);
     }

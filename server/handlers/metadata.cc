@@ -3,6 +3,9 @@
 // (v4+: allow_auto_topic_creation); like Kafka, the response then says LEADER_NOT_AVAILABLE
 // for that topic and the client asks again. In ZooKeeper mode brokers, controller and partition
 // states (leader, ISR, offline replicas) come from the metadata cache that UpdateMetadata feeds.
+#include <algorithm>
+#include <vector>
+
 #include "server/broker.h"
 #include "server/handlers/authorized_operations.h"
 #include "server/handlers/handlers.h"
@@ -116,15 +119,37 @@ asio::awaitable<Outcome> metadata(RequestContext& ctx, msg::MetadataRequest& req
     co_return ctx.respond(resp);
   }
 
+  // As Kafka: topic ids are refused before v12 (the whole request gets INVALID_REQUEST), and
+  // from v12 one id in the request means topics are looked up by id, their names ignored.
+  const auto has_id = [](const auto& rt) { return !rt.topic_id.is_zero(); };
+  const bool by_id = std::any_of(req.topics->begin(), req.topics->end(), has_id);
+  if (v < 12 && (by_id || std::any_of(req.topics->begin(), req.topics->end(),
+                                      [](const auto& rt) { return !rt.name; }))) {
+    Resp refused;
+    for (const auto& rt : *req.topics) {
+      Resp::MetadataResponseTopic t =
+          topic_error(ErrorCode::kInvalidRequest, rt.name.value_or(""), rt.topic_id);
+      t.is_internal = false;
+      refused.topics.push_back(std::move(t));
+    }
+    co_return ctx.respond(refused);
+  }
   const bool auto_create = broker.config().get_bool("auto.create.topics.enable") &&
                            (v < 4 || req.allow_auto_topic_creation);
+  std::vector<Uuid> ids_seen;  // each id answered once
   for (const auto& rt : *req.topics) {
-    if (!rt.name) {
-      // v10+: by topic id.
+    if (by_id) {
+      if (!has_id(rt) ||
+          std::find(ids_seen.begin(), ids_seen.end(), rt.topic_id) != ids_seen.end()) {
+        continue;
+      }
+      ids_seen.push_back(rt.topic_id);
+    }
+    if (by_id || !rt.name) {
+      // v12+: by topic id.
       const TopicMetadata* t = snap->find(rt.topic_id);
       resp.topics.push_back(t ? describe(*t)
-                              : topic_error(ErrorCode::kUnknownTopicId, std::nullopt,
-                                            rt.topic_id));
+                              : topic_error(ErrorCode::kUnknownTopicId, std::nullopt, rt.topic_id));
       continue;
     }
     const std::string& name = *rt.name;
@@ -141,11 +166,13 @@ asio::awaitable<Outcome> metadata(RequestContext& ctx, msg::MetadataRequest& req
       continue;
     }
     StoreStatus st = co_await broker.blocking().run(  // store write, new logs: off the loop
-        [&] { return broker.create_topic({name, -1, -1, {}, {}}, false, nullptr); });
-    resp.topics.push_back(topic_error(
-        st.ok() || st.code == ErrorCode::kTopicAlreadyExists ? ErrorCode::kLeaderNotAvailable
-                                                              : st.code,
-        name));
+        [&] {
+          return broker.create_topic({name, -1, -1, {}, {}}, false, nullptr);
+        });
+    resp.topics.push_back(topic_error(st.ok() || st.code == ErrorCode::kTopicAlreadyExists
+                                          ? ErrorCode::kLeaderNotAvailable
+                                          : st.code,
+                                      name));
   }
   co_return ctx.respond(resp);
 }
