@@ -13,6 +13,9 @@
 //   fjord-loadgen ... --mode consume --messages N
 //   fjord-loadgen ... --mode consume --messages N --consumers 2   (two consumer instances,
 //                 partition p to instance p % 2, share the messages: two fetch threads)
+//   fjord-loadgen ... --mode consume ... --consumer-set queued.max.messages.kbytes=8192
+//                 (any librdkafka property on each consumer, after the loadgen's own;
+//                 repeatable: to see how a client setting moves a figure)
 //   fjord-loadgen ... --mode latency --rate 50000 --messages N [--warmup N]
 //   fjord-loadgen ... --mode create --partitions 1000
 //
@@ -27,8 +30,8 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <cstdarg>
 #include <condition_variable>
+#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -52,10 +55,10 @@ struct Options {
   std::string compression = "none";
   int linger_ms = 5;
   int batch_bytes = 65536;
-  long rate = 0;  // messages/s for latency mode, 0 = unlimited
-  long warmup = -1;  // latency mode: messages left out of the distribution; -1 = rate (1 s)
+  long rate = 0;       // messages/s for latency mode, 0 = unlimited
+  long warmup = -1;    // latency mode: messages left out of the distribution; -1 = rate (1 s)
   int partitions = 1;  // create mode
-  int spread = 0;  // produce: message i to partition i % spread (0: librdkafka's partitioner)
+  int spread = 0;      // produce: message i to partition i % spread (0: librdkafka's partitioner)
   bool idempotence = false;
   // produce: this many producer instances (threads, each its own librdkafka handle and so
   // its own sending thread) share the messages; 1 in latency mode.
@@ -64,6 +67,9 @@ struct Options {
   // own fetch thread) share the partitions (partition p to instance p % consumers) and the
   // messages; 1 in latency mode.
   int consumers = 1;
+  // consume: librdkafka properties set on each consumer after the loadgen's own (--consumer-set
+  // key=value, repeatable), to measure how a client setting changes a figure.
+  std::vector<std::pair<std::string, std::string>> consumer_settings;
 };
 
 // Latency mode: the producer waits until the consumer has its partitions assigned.
@@ -253,7 +259,8 @@ int produce(const Options& o) {
   } else {
     std::vector<std::thread> threads;
     for (int k = 0; k < n; ++k) {
-      threads.emplace_back([&o, &rcs, k, n] { rcs[static_cast<size_t>(k)] = produce_share(o, k, n); });
+      threads.emplace_back(
+          [&o, &rcs, k, n] { rcs[static_cast<size_t>(k)] = produce_share(o, k, n); });
     }
     for (std::thread& t : threads) t.join();
   }
@@ -290,6 +297,9 @@ int consume_share(const Options& o, bool latency, int k, int n, long want, Consu
       !set(conf, "enable.auto.commit", "false") || !set(conf, "fetch.wait.max.ms", "100") ||
       !set(conf, "queued.max.messages.kbytes", "262144")) {
     return 2;
+  }
+  for (const auto& [key, value] : o.consumer_settings) {
+    if (!set(conf, key.c_str(), value)) return 2;
   }
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
@@ -426,18 +436,20 @@ int consume(const Options& o, bool latency) {
   double secs = start ? std::chrono::duration<double>(last - *start).count() : 0;
   if (secs <= 0) secs = 1e-9;
   std::string line;
-  appendf(line, "{\"mode\":\"%s\",\"messages\":%ld,\"consumers\":%d,\"seconds\":%.3f,"
-              "\"msgs_per_sec\":%.0f,\"mb_per_sec\":%.2f",
-              latency ? "latency" : "consume", got, n, secs, got / secs, bytes / secs / 1e6);
+  appendf(line,
+          "{\"mode\":\"%s\",\"messages\":%ld,\"consumers\":%d,\"seconds\":%.3f,"
+          "\"msgs_per_sec\":%.0f,\"mb_per_sec\":%.2f",
+          latency ? "latency" : "consume", got, n, secs, got / secs, bytes / secs / 1e6);
   std::vector<int64_t>& lat = shares[0].lat;
   if (latency && !lat.empty()) {
     std::sort(lat.begin(), lat.end());
     auto pct = [&](double q) {
       return lat[std::min(lat.size() - 1, static_cast<size_t>(q * lat.size()))] / 1e6;
     };
-    appendf(line, ",\"measured\":%zu,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,"
-                "\"max_ms\":%.3f,\"curve\":[",
-                lat.size(), pct(0.5), pct(0.99), pct(0.999), lat.back() / 1e6);
+    appendf(line,
+            ",\"measured\":%zu,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,"
+            "\"max_ms\":%.3f,\"curve\":[",
+            lat.size(), pct(0.5), pct(0.99), pct(0.999), lat.back() / 1e6);
     // Percentiles spaced evenly in log(1 / (1 - q)): dense near the tail, as charts want.
     const int points = 120;
     for (int k = 0; k < points; ++k) {
@@ -513,23 +525,41 @@ int main(int argc, char** argv) {
   Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--bootstrap") o.bootstrap = v;
-    else if (k == "--topic") o.topic = v;
-    else if (k == "--mode") o.mode = v;
-    else if (k == "--messages") o.messages = std::stol(v);
-    else if (k == "--size") o.size = std::stoi(v);
-    else if (k == "--acks") o.acks = v;
-    else if (k == "--compression") o.compression = v;
-    else if (k == "--linger-ms") o.linger_ms = std::stoi(v);
-    else if (k == "--batch-bytes") o.batch_bytes = std::stoi(v);
-    else if (k == "--rate") o.rate = std::stol(v);
-    else if (k == "--idempotence") o.idempotence = v == "true";
-    else if (k == "--warmup") o.warmup = std::stol(v);
-    else if (k == "--partitions") o.partitions = std::stoi(v);
-    else if (k == "--spread") o.spread = std::stoi(v);
-    else if (k == "--producers") o.producers = std::stoi(v);
-    else if (k == "--consumers") o.consumers = std::stoi(v);
-    else {
+    if (k == "--bootstrap")
+      o.bootstrap = v;
+    else if (k == "--topic")
+      o.topic = v;
+    else if (k == "--mode")
+      o.mode = v;
+    else if (k == "--messages")
+      o.messages = std::stol(v);
+    else if (k == "--size")
+      o.size = std::stoi(v);
+    else if (k == "--acks")
+      o.acks = v;
+    else if (k == "--compression")
+      o.compression = v;
+    else if (k == "--linger-ms")
+      o.linger_ms = std::stoi(v);
+    else if (k == "--batch-bytes")
+      o.batch_bytes = std::stoi(v);
+    else if (k == "--rate")
+      o.rate = std::stol(v);
+    else if (k == "--idempotence")
+      o.idempotence = v == "true";
+    else if (k == "--warmup")
+      o.warmup = std::stol(v);
+    else if (k == "--partitions")
+      o.partitions = std::stoi(v);
+    else if (k == "--spread")
+      o.spread = std::stoi(v);
+    else if (k == "--producers")
+      o.producers = std::stoi(v);
+    else if (k == "--consumers")
+      o.consumers = std::stoi(v);
+    else if (k == "--consumer-set" && v.find('=') != std::string::npos) {
+      o.consumer_settings.emplace_back(v.substr(0, v.find('=')), v.substr(v.find('=') + 1));
+    } else {
       std::fprintf(stderr, "loadgen: unknown option %s\n", k.c_str());
       return 2;
     }
