@@ -34,6 +34,7 @@ constexpr int16_t kTopicAlreadyExists = 36;
 constexpr int16_t kUnknownTopicOrPartition = 3;
 constexpr int16_t kUnknownTopicId = 100;
 constexpr int16_t kInconsistentGroupProtocol = 23;
+constexpr int16_t kCoordinatorNotAvailable = 15;
 constexpr int8_t kTopic = 2;
 constexpr int8_t kBroker = 4;
 constexpr int8_t kSet = 0;
@@ -275,7 +276,7 @@ TEST_F(AdminRequestChecks, IncrementalAlterConfigsTakesATopicsConfigsInOrder) {
   }
 }
 
-TEST_F(AdminRequestChecks, FindCoordinatorOfAnUnknownKeyTypeSaysWhatKafkaSays) {
+TEST_F(AdminRequestChecks, FindCoordinatorOfAnUnknownOrUnservedKeyTypeSaysWhatKafkaSays) {
   msg::FindCoordinatorRequest req;
   req.key = "some-group";
   req.key_type = 5;
@@ -286,6 +287,27 @@ TEST_F(AdminRequestChecks, FindCoordinatorOfAnUnknownKeyTypeSaysWhatKafkaSays) {
             "or the message was sent to an incompatible broker. See the broker logs for more "
             "details.");
   EXPECT_EQ(resp.node_id, -1);
+
+  // Batches (v4+): an unknown key type fails every key, with the message; a known type that
+  // cannot be served is answered per key, without one.
+  msg::FindCoordinatorRequest batch;
+  batch.coordinator_keys = {"a", "b"};
+  batch.key_type = 9;
+  auto unknown = call<msg::FindCoordinatorResponse>(batch, 4);
+  ASSERT_EQ(unknown.coordinators.size(), 2u);
+  for (const auto& c : unknown.coordinators) {
+    EXPECT_EQ(c.error_code, kInvalidRequest) << c.key;
+    EXPECT_EQ(c.error_message, resp.error_message) << c.key;
+  }
+  batch.key_type = 2;  // share groups: from v6 only
+  auto share_v5 = call<msg::FindCoordinatorResponse>(batch, 5);
+  ASSERT_EQ(share_v5.coordinators.size(), 2u);
+  EXPECT_EQ(share_v5.coordinators[0].error_code, kInvalidRequest);
+  EXPECT_EQ(share_v5.coordinators[0].error_message, "");
+  auto share_v6 = call<msg::FindCoordinatorResponse>(batch, 6);
+  ASSERT_EQ(share_v6.coordinators.size(), 2u);
+  EXPECT_EQ(share_v6.coordinators[0].error_code, kCoordinatorNotAvailable);
+  EXPECT_EQ(share_v6.coordinators[0].error_message, "");
 }
 
 TEST_F(AdminRequestChecks, SyncGroupV5WithoutProtocolTypeOrNameIsInconsistent) {

@@ -10,7 +10,8 @@
 // mutated copies of each request are sent: raise it to fuzz for longer by hand.
 // FJORD_STORM_DUMP=FILE writes each unmutated request and its answer to FILE, one line each
 // ("api_key version request_body_hex response_frame_hex|closed|held"), for comparing Fjord's
-// answers with Kafka's (tools/storm_diff.py).
+// answers with Kafka's (tools/storm_diff.py); FJORD_STORM_SAMPLES=N sends the samples of seeds
+// 1..N rather than of seeds 1 and 3.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -183,13 +184,19 @@ TEST_F(RequestStorm, EveryAdvertisedRequestSampledAndMutatedLeavesTheBrokerServi
         },
         60s));
   }
+  // FJORD_STORM_SAMPLES=N: the samples of seeds 1..N (to compare more requests by hand).
+  std::vector<uint32_t> sample_seeds = {1, 3};
+  if (long n = env_or("FJORD_STORM_SAMPLES", 0); n > 0) {
+    sample_seeds.clear();
+    for (long i = 1; i <= n; ++i) sample_seeds.push_back(static_cast<uint32_t>(i));
+  }
   int sent = 0;
   int32_t correlation_id = 100;
   for (const auto& k : advertised->api_keys) {
     if (find_api(k.api_key) == nullptr) continue;
     for (int16_t v = k.min_version; v <= k.max_version; ++v) {
       SCOPED_TRACE("api key " + std::to_string(k.api_key) + " v" + std::to_string(v));
-      for (uint32_t sample_seed : {1u, 3u}) {
+      for (uint32_t sample_seed : sample_seeds) {
         std::optional<Bytes> body = sample_body(k.api_key, v, sample_seed);
         if (!body) continue;
         const std::string answer = send_one(

@@ -3,7 +3,8 @@
 // answers (COORDINATOR_NOT_AVAILABLE while it has no leader, or no live leader on this
 // listener). v0-3 ask for one key, v4+ for a batch (coordinator_keys). Like Kafka, the first
 // group lookup creates __consumer_offsets (through ZooKeeper on a cluster, so off the event
-// loop). Transaction coordinators (key type 1) are not served yet: COORDINATOR_NOT_AVAILABLE.
+// loop). Transaction coordinators (key type 1) are not served yet: COORDINATOR_NOT_AVAILABLE;
+// nor are share coordinators (key type 2, v6+), as in Kafka 3.9.
 #include "server/group_requests.h"
 #include "server/handlers/config_resource.h"
 #include "server/handlers/handlers.h"
@@ -13,6 +14,25 @@ namespace {
 
 using Resp = msg::FindCoordinatorResponse;
 
+// Errors.message(): the error's description ("NONE" for no error).
+std::string error_message(ErrorCode e) {
+  switch (e) {
+    case ErrorCode::kNone:
+      return "NONE";
+    case ErrorCode::kInvalidRequest:
+      return std::string(kMalformedRequestMessage);
+    case ErrorCode::kCoordinatorNotAvailable:
+      return "The coordinator is not available.";
+    default:
+      return std::string(error_name(e));
+  }
+}
+
+// Key types: 0 group, 1 transaction, 2 share (KIP-932; Kafka 3.9 serves none yet).
+bool known_key_type(int8_t key_type) { return key_type >= 0 && key_type <= 2; }
+
+// One key's answer. As Kafka: in v4+ (a batch) the message is left empty, in v0-3 it is
+// Errors.message().
 Resp::Coordinator find_one(RequestContext& ctx, const std::string& key, int8_t key_type,
                            ErrorCode offsets_topic) {
   Resp::Coordinator c;
@@ -44,31 +64,20 @@ Resp::Coordinator find_one(RequestContext& ctx, const std::string& key, int8_t k
       }
       if (!coordinator) e = ErrorCode::kCoordinatorNotAvailable;
     }
-  } else if (key_type == 1) {
-    e = ErrorCode::kCoordinatorNotAvailable;
+  } else if (key_type == 2 && ctx.version() < 6) {
+    e = ErrorCode::kInvalidRequest;  // share coordinators are asked for from v6
   } else {
-    e = ErrorCode::kInvalidRequest;
+    e = ErrorCode::kCoordinatorNotAvailable;
   }
   c.error_code = static_cast<int16_t>(e);
+  c.error_message = ctx.version() >= 4 ? "" : error_message(e);
   if (e == ErrorCode::kNone) {
     c.node_id = node_id;
     c.host = coordinator->host;
     c.port = coordinator->port;
-    c.error_message = "NONE";  // Kafka sends Errors.message(), "NONE" on success
   } else {
     c.node_id = -1;
     c.port = -1;
-    // Errors.message(): the error's default description.
-    switch (e) {
-      case ErrorCode::kInvalidRequest:
-        c.error_message = std::string(kMalformedRequestMessage);
-        break;
-      case ErrorCode::kCoordinatorNotAvailable:
-        c.error_message = "The coordinator is not available.";
-        break;
-      default:
-        c.error_message = std::string(error_name(e));
-    }
   }
   return c;
 }
@@ -83,6 +92,26 @@ asio::awaitable<Outcome> find_coordinator(RequestContext& ctx, msg::FindCoordina
       ctx.broker.metadata().snapshot()->find(coordinator::kOffsetsTopic) == nullptr) {
     offsets_topic = co_await ctx.broker.blocking().run(
         [&broker = ctx.broker] { return broker.groups().ensure_offsets_topic(); });
+  }
+  if (!known_key_type(key_type)) {
+    // Kafka fails the request (CoordinatorType.forId throws): INVALID_REQUEST for every key.
+    if (ctx.version() >= 4) {
+      for (const std::string& key : req.coordinator_keys) {
+        Resp::Coordinator c;
+        c.key = key;
+        c.error_code = static_cast<int16_t>(ErrorCode::kInvalidRequest);
+        c.error_message = error_message(ErrorCode::kInvalidRequest);
+        c.node_id = -1;
+        c.port = -1;
+        resp.coordinators.push_back(std::move(c));
+      }
+    } else {
+      resp.error_code = static_cast<int16_t>(ErrorCode::kInvalidRequest);
+      resp.error_message = error_message(ErrorCode::kInvalidRequest);
+      resp.node_id = -1;
+      resp.port = -1;
+    }
+    co_return ctx.respond(resp);
   }
   if (ctx.version() >= 4) {
     for (const std::string& key : req.coordinator_keys) {
