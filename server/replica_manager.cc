@@ -207,6 +207,41 @@ msg::LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(
   for (const auto& ts : req.topic_states) {
     for (const auto& ps : ts.partition_states) items.push_back({ts.topic_name, ts.topic_id, &ps});
   }
+  // v0-v4: one flat list; v5+: grouped by topic id.
+  auto respond = [&] {
+    if (version < 5) {
+      for (const Item& item : items) {
+        resp.partition_errors.push_back({.topic_name = item.topic,
+                                         .partition_index = item.ps->partition_index,
+                                         .error_code = static_cast<int16_t>(item.error)});
+      }
+    } else {
+      for (const auto& ts : req.topic_states) {
+        Resp::LeaderAndIsrTopicError te;
+        te.topic_id = ts.topic_id;
+        for (const Item& item : items) {
+          if (item.topic != ts.topic_name) continue;
+          te.partition_errors.push_back({.partition_index = item.ps->partition_index,
+                                         .error_code = static_cast<int16_t>(item.error)});
+        }
+        resp.topics.push_back(std::move(te));
+      }
+    }
+    return resp;
+  };
+  // Kafka's LeaderAndIsrRequest.getErrorResponse: the error on the request and every partition.
+  auto refuse = [&](ErrorCode code) {
+    for (Item& item : items) item.error = code;
+    resp.error_code = static_cast<int16_t>(code);
+    return respond();
+  };
+  if (stale_broker_epoch(req.broker_epoch)) {
+    spdlog::info(
+        "Received LeaderAndIsr request with broker epoch {} smaller than the current broker "
+        "epoch {} from controller {}: it was meant for this broker before it registered again",
+        req.broker_epoch, broker_epoch_.load(), req.controller_id);
+    return refuse(ErrorCode::kStaleBrokerEpoch);
+  }
   std::vector<std::tuple<log::TopicPartition, bool, int32_t>> changes;
   {
     std::lock_guard lock(apply_mu_);
@@ -215,10 +250,8 @@ msg::LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(
           "Ignoring LeaderAndIsr request from controller {} with epoch {}: the latest "
           "known controller epoch is {}",
           req.controller_id, req.controller_epoch, controller_epoch_.load());
-      resp.error_code = static_cast<int16_t>(ErrorCode::kStaleControllerEpoch);
-      return resp;
+      return refuse(ErrorCode::kStaleControllerEpoch);
     }
-    if (req.broker_epoch >= 0) broker_epoch_.store(req.broker_epoch);
     std::map<int32_t, LeaderEndpoint> leaders;
     for (const auto& l : req.live_leaders) {
       leaders[l.broker_id] = {l.broker_id, l.host_name, l.port};
@@ -277,26 +310,7 @@ msg::LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(
   for (const auto& [tp, leader, epoch] : changes) {
     for (const auto& l : leadership_listeners_) l(tp, leader, epoch);
   }
-  // v0-v4: one flat list; v5+: grouped by topic id.
-  if (version < 5) {
-    for (const Item& item : items) {
-      resp.partition_errors.push_back({.topic_name = item.topic,
-                                       .partition_index = item.ps->partition_index,
-                                       .error_code = static_cast<int16_t>(item.error)});
-    }
-  } else {
-    for (const auto& ts : req.topic_states) {
-      Resp::LeaderAndIsrTopicError te;
-      te.topic_id = ts.topic_id;
-      for (const Item& item : items) {
-        if (item.topic != ts.topic_name) continue;
-        te.partition_errors.push_back({.partition_index = item.ps->partition_index,
-                                       .error_code = static_cast<int16_t>(item.error)});
-      }
-      resp.topics.push_back(std::move(te));
-    }
-  }
-  return resp;
+  return respond();
 }
 
 msg::StopReplicaResponse ReplicaManager::stop_replicas(const msg::StopReplicaRequest& req,
@@ -328,6 +342,15 @@ msg::StopReplicaResponse ReplicaManager::stop_replicas(const msg::StopReplicaReq
       }
     }
   }
+  if (stale_broker_epoch(req.broker_epoch)) {
+    // KafkaApis answers with the error alone, no partitions.
+    spdlog::info(
+        "Received StopReplica request with broker epoch {} smaller than the current broker "
+        "epoch {} from controller {}: it was meant for this broker before it registered again",
+        req.broker_epoch, broker_epoch_.load(), req.controller_id);
+    resp.error_code = static_cast<int16_t>(ErrorCode::kStaleBrokerEpoch);
+    return resp;
+  }
   std::vector<std::pair<log::TopicPartition, int32_t>> resigned;
   {
     std::lock_guard lock(apply_mu_);
@@ -335,7 +358,6 @@ msg::StopReplicaResponse ReplicaManager::stop_replicas(const msg::StopReplicaReq
       resp.error_code = static_cast<int16_t>(ErrorCode::kStaleControllerEpoch);
       return resp;
     }
-    if (req.broker_epoch >= 0) broker_epoch_.store(req.broker_epoch);
     auto next = std::make_shared<Map>(*partitions_.load());
     for (const Item& item : items) {
       ErrorCode error = ErrorCode::kNone;
@@ -375,6 +397,13 @@ msg::StopReplicaResponse ReplicaManager::stop_replicas(const msg::StopReplicaReq
 }
 
 ErrorCode ReplicaManager::update_metadata(const msg::UpdateMetadataRequest& req, int16_t version) {
+  if (stale_broker_epoch(req.broker_epoch)) {
+    spdlog::info(
+        "Received UpdateMetadata request with broker epoch {} smaller than the current broker "
+        "epoch {} from controller {}: it was meant for this broker before it registered again",
+        req.broker_epoch, broker_epoch_.load(), req.controller_id);
+    return ErrorCode::kStaleBrokerEpoch;
+  }
   std::lock_guard lock(apply_mu_);
   if (!accept_controller_epoch(req.controller_epoch)) {
     spdlog::warn(
@@ -383,7 +412,6 @@ ErrorCode ReplicaManager::update_metadata(const msg::UpdateMetadataRequest& req,
         req.controller_id, req.controller_epoch, controller_epoch_.load());
     return ErrorCode::kStaleControllerEpoch;
   }
-  if (req.broker_epoch >= 0) broker_epoch_.store(req.broker_epoch);
   cache_.update(req, version);
   if (isr_sender_ != nullptr) isr_sender_->on_metadata_update();
   return ErrorCode::kNone;

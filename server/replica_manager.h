@@ -66,8 +66,11 @@ class ReplicaManager {
   const ReplicationConfig& replication() const { return config_; }
   MetadataCache& metadata_cache() { return cache_; }
   int32_t broker_id() const { return broker_id_; }
-  // Our registration's epoch as the controller last told us (-1 before that).
+  // Our registration's epoch: the czxid of /brokers/ids/<id> (-1 before we register). Set by
+  // the broker at each (re-)registration; a controller request for an older epoch is refused
+  // with STALE_BROKER_EPOCH (KIP-380: it was meant for this broker before a restart).
   int64_t broker_epoch() const { return broker_epoch_.load(); }
+  void set_broker_epoch(int64_t epoch) { broker_epoch_.store(epoch); }
   int32_t controller_epoch() const { return controller_epoch_.load(); }
 
   msg::LeaderAndIsrResponse become_leader_or_follower(const msg::LeaderAndIsrRequest& req,
@@ -85,6 +88,11 @@ class ReplicaManager {
   using Map = std::map<log::TopicPartition, PartitionPtr>;
   // False (and STALE_CONTROLLER_EPOCH for the caller) when the epoch is older than known.
   bool accept_controller_epoch(int32_t epoch);
+  // Kafka's isBrokerEpochStale: -1 (a controller from before KIP-380) is never stale, and a
+  // newer epoch than ours can come from a controller that saw our registration first.
+  bool stale_broker_epoch(int64_t epoch_in_request) const {
+    return epoch_in_request != -1 && epoch_in_request < broker_epoch_.load();
+  }
   PartitionPtr get_or_create_locked(const log::TopicPartition& tp, const Uuid& topic_id, Map& next,
                                     ErrorCode* error);
   int32_t min_isr_for(const std::string& topic) const;

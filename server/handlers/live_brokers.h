@@ -1,8 +1,9 @@
 // The brokers and the controller a client is told about (Metadata, DescribeCluster). On a
 // ZooKeeper cluster: every live broker with an endpoint on the client's listener and the
-// controller, as the controller's last UpdateMetadata said (Kafka's ZkMetadataCache; before
-// the first one this broker lists only itself and no controller). On one node: this broker,
-// which is also its own controller.
+// controller, as the controller's last UpdateMetadata said (Kafka's ZkMetadataCache: before
+// the first one, no broker and no controller, so clients ask again rather than wait for a
+// controller that a broker list without one never names). On one node: this broker, which is
+// also its own controller.
 #pragma once
 
 #include <optional>
@@ -27,12 +28,13 @@ struct LiveBrokers {
 
 inline LiveBrokers live_brokers(Broker& broker, const std::string& listener_name) {
   LiveBrokers out;
-  if (!broker.zk_mode() || !broker.replicas().metadata_cache().initialized()) {
+  if (!broker.zk_mode()) {
     Endpoint self = broker.advertised_endpoint(listener_name);
     out.brokers.push_back({broker.broker_id(), self.host, self.port, broker.rack()});
-    if (!broker.zk_mode()) out.controller_id = broker.broker_id();
+    out.controller_id = broker.broker_id();
     return out;
   }
+  if (!broker.replicas().metadata_cache().initialized()) return out;
   auto view = broker.replicas().metadata_cache().view();
   for (const auto& [id, b] : view->brokers) {
     auto e = b.endpoints.find(listener_name);
