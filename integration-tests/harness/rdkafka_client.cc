@@ -1,5 +1,7 @@
 #include "integration-tests/harness/rdkafka_client.h"
 
+#include <cstdlib>
+
 #include "integration-tests/harness/harness_error.h"
 #include "integration-tests/harness/wait.h"
 
@@ -16,6 +18,10 @@ rd_kafka_conf_t* make_conf(const std::string& bootstrap, const RdKafkaConfig& co
     }
   };
   set("bootstrap.servers", bootstrap);
+  // FJORD_RDKAFKA_DEBUG=broker,protocol,...: librdkafka's debug log on stderr, by hand.
+  if (const char* debug = std::getenv("FJORD_RDKAFKA_DEBUG"); debug != nullptr && *debug) {
+    set("debug", debug);
+  }
   for (const auto& [k, v] : config) set(k, v);
   return conf;
 }
