@@ -712,15 +712,40 @@ def summarise(bench):
     return rows
 
 
+def page_cache_write_rates(directory, mib=512):
+    """MB/s of writing `mib` MiB into the page cache, then again right after deleting the first
+    file (into the memory just freed). On a VM that backs guest memory lazily and takes free
+    memory back (free page reporting) the first can be several times slower: every workload
+    that writes or allocates pays that, more or less at random. Shown so the reader can tell."""
+    chunk = b"\0" * (1 << 20)
+    rates = []
+    for i in range(2):
+        path = Path(directory) / f"page-cache-probe-{i}"
+        t = time.monotonic()
+        with open(path, "wb") as f:
+            for _ in range(mib):
+                f.write(chunk)
+        rates.append(round(mib * 2**20 / 1e6 / (time.monotonic() - t)))
+        path.unlink()
+    return rates
+
+
 def write_report(bench, reps, rows, out, started, machine):
     a, p = bench.args, bench.prof
+    page_cache = ""
+    if "page_cache_mb_s" in machine:  # not in results from before it was measured
+        first, again = machine["page_cache_mb_s"]
+        page_cache = (f" Page-cache writes at the start: {first:,} MB/s, then {again:,} MB/s "
+                      "into the memory just freed (where the first is far lower, the machine "
+                      "backs memory lazily and every workload that writes pays for it at "
+                      "random).")
     lines = [
         f"# Fjord vs Apache Kafka 3.9 — {started}",
         "",
         f"Profile `{a.profile}`, {reps} repetition(s), medians; ratio = Fjord / Kafka. "
         f"Machine: {machine['cpus']} CPUs, {machine['mem_gib']:.1f} GiB RAM, load average "
         f"{machine['load_before']} before and {machine['load_after']} after the run "
-        f"(other work on the machine makes every figure noisier).",
+        f"(other work on the machine makes every figure noisier).{page_cache}",
         "",
         f"- Kafka 3.9.0 (KRaft, broker+controller in one JVM): heap `-Xmx{a.kafka_heap} "
         f"-Xms{a.kafka_heap}`, JVM options of bin/kafka-run-class.sh "
@@ -866,7 +891,8 @@ def main():
     java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr
     machine = {"cpus": os.cpu_count(), "load_before": " ".join(f"{x:.2f}" for x in os.getloadavg()),
                "mem_gib": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30,
-               "java": java.splitlines()[0] if java else "java ?"}
+               "java": java.splitlines()[0] if java else "java ?",
+               "page_cache_mb_s": page_cache_write_rates(out, 64 if a.smoke else 512)}
     bench = Bench(a, prof, out)
     t0 = time.monotonic()
     try:
