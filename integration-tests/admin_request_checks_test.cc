@@ -41,19 +41,9 @@ constexpr int8_t kSet = 0;
 constexpr int8_t kDelete = 1;
 constexpr int8_t kSubtract = 3;
 
-// One broker for the file (Kafka takes seconds to start); every topic has its own name.
-class AdminRequestChecks : public ::testing::Test {
+// One broker for the file; every topic has its own name.
+class AdminRequestChecks : public SharedBrokerSuite {
  protected:
-  static void SetUpTestSuite() {
-    broker_ = make_broker().release();
-    if (broker_->unavailable_reason()) return;
-    broker_->start();
-  }
-  static void TearDownTestSuite() {
-    delete broker_;
-    broker_ = nullptr;
-  }
-  void SetUp() override { FJORD_SKIP_IF_UNAVAILABLE(*broker_); }
   void TearDown() override {
     if (!broker_->unavailable_reason()) {
       ASSERT_TRUE(broker_->running()) << "the broker died";
@@ -84,8 +74,6 @@ class AdminRequestChecks : public ::testing::Test {
     auto resp = call<msg::MetadataResponse>(req, 12);
     return resp.topics.at(0).error_code;
   }
-
-  static inline Broker* broker_ = nullptr;
 };
 
 TEST_F(AdminRequestChecks, CreateTopicsChecksExistenceThenConfigsThenTheAssignment) {

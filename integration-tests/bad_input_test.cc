@@ -60,18 +60,8 @@ Bytes batch_of(int count, int64_t first_seq) {
 }
 
 // One broker for the file (Kafka takes seconds to start); every test checks it still serves.
-class BadInput : public ::testing::Test {
+class BadInput : public SharedBrokerSuite {
  protected:
-  static void SetUpTestSuite() {
-    broker_ = make_broker().release();
-    if (broker_->unavailable_reason()) return;
-    broker_->start();
-  }
-  static void TearDownTestSuite() {
-    delete broker_;
-    broker_ = nullptr;
-  }
-  void SetUp() override { FJORD_SKIP_IF_UNAVAILABLE(*broker_); }
   void TearDown() override {
     if (broker_->unavailable_reason()) return;
     ASSERT_TRUE(broker_->running()) << "the broker died";
@@ -173,8 +163,6 @@ class BadInput : public ::testing::Test {
     if (resp->topics[0].error_code != 0) return -1;
     return static_cast<int>(resp->topics[0].partitions.size());
   }
-
-  static inline Broker* broker_ = nullptr;
 };
 
 TEST_F(BadInput, TruncatedFrameClosesTheConnection) {
