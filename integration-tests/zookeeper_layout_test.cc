@@ -134,6 +134,7 @@ std::unique_ptr<Broker> start_without_controller(ZooKeeper& zookeeper, const std
             zk::ZkCode::kOk);
   broker->launch();
   auto in_chroot = connect(zookeeper.connect_string() + chroot);
+  if (!in_chroot) return nullptr;
   EXPECT_TRUE(wait_for([&] { return in_chroot->exists("/brokers/ids/1") == zk::ZkCode::kOk; }, 60s))
       << "the broker never registered";
   EXPECT_TRUE(wait_for_port(broker->port(), 60s));

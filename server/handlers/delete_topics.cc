@@ -62,16 +62,12 @@ asio::awaitable<Outcome> delete_topics(RequestContext& ctx, msg::DeleteTopicsReq
   auto snap = ctx.broker.metadata().snapshot();
   // How often each name and id is given (KRaft answers a repeated one once, as a duplicate).
   std::map<std::string, int> names;
-  std::vector<std::pair<Uuid, int>> ids;
-  auto id_count = [&](const Uuid& id) -> int& {
-    auto it = std::find_if(ids.begin(), ids.end(), [&](const auto& p) { return p.first == id; });
-    if (it != ids.end()) return it->second;
-    return ids.emplace_back(id, 0).second;
-  };
+  std::vector<Uuid> ids;  // of the entries by id alone, repeats kept
   for (const Entry& e : entries) {
     if (e.name && e.id.is_zero()) ++names[*e.name];
-    if (!e.name && !e.id.is_zero()) ++id_count(e.id);
+    if (!e.name && !e.id.is_zero()) ids.push_back(e.id);
   }
+  auto id_count = [&](const Uuid& id) { return std::count(ids.begin(), ids.end(), id); };
   // Ids of topics also given by name: neither entry deletes, the name gets the one answer.
   std::vector<Uuid> claimed;
   for (const auto& [name, count] : names) {
