@@ -784,6 +784,9 @@ void Controller::alter_partition(msg::AlterPartitionRequest request, int16_t ver
             LeaderIsrAndEpoch next = cur;
             next.isr = isr;
             next.leader_recovery_state = p.leader_recovery_state;
+            // As KafkaController.processAlterPartition: the state carries this controller's
+            // epoch, not the one of the controller that wrote it before.
+            next.controller_epoch = epoch_;
             if (write_state({name, p.partition_index}, next)) {
               spdlog::info("[Controller id={}] ISR of {}-{} is now [{}] (AlterPartition from {})",
                            options_.broker_id, name, p.partition_index, fmt::join(isr, ","),
