@@ -27,6 +27,7 @@ import ctypes
 import datetime
 import json
 import math
+import mmap
 import os
 import shutil
 import signal
@@ -450,20 +451,23 @@ class Bench:
                  what=f"{topic} to have leaders")
         return time.monotonic() - t0
 
-    def measure(self, broker, rep, phase, name, fn):
-        """Runs fn() while sampling the broker's RSS and CPU; records and returns its dict."""
+    def measure(self, broker, rep, phase, name, fn, writes=0):
+        """Runs fn() while sampling the broker's RSS and CPU; records and returns its dict.
+        writes: about how many bytes the workload puts in the page cache (see prewarm)."""
         # Untimed: the gigabytes earlier workloads left dirty in the page cache are written back
         # first. Otherwise their writeback (kernel threads on the same two cores, and dirty-page
         # throttling of writers) would fall on the next workload, and hardest after the broker
         # that wrote fastest.
         os.sync()
+        if writes:
+            prewarm(writes)
         cpu0 = cpu_seconds(broker.pid)
         with RssSampler(broker.pid) as s:
             t0 = time.monotonic()
             res = fn()
             wall = time.monotonic() - t0
         res = dict(res)
-        res.update(target=broker.target, rep=rep, phase=phase, name=name,
+        res.update(target=broker.target, rep=rep, phase=phase, name=name, prewarmed_bytes=writes,
                    broker_cpu_seconds=round(cpu_seconds(broker.pid) - cpu0, 3),
                    broker_peak_rss_bytes=s.peak, wall_seconds=round(wall, 3))
         self.raw.append(res)
@@ -497,11 +501,13 @@ class Bench:
                         self.create(b, topic, parts)
                         self.measure(b, rep, 1, f"produce_1k_{parts}p_{comp}{suffix}",
                                      self.produce(b, topic, p["tp_messages"], 1024, "1", comp,
-                                                  producers=producers))
+                                                  producers=producers),
+                                     writes=p["tp_messages"] * 1024)
                 self.create(b, f"small{suffix}", 6)
                 self.measure(b, rep, 1, f"produce_100b_acks_all_6p{suffix}",
                              self.produce(b, f"small{suffix}", p["small_messages"], 100, "all",
-                                          producers=producers))
+                                          producers=producers),
+                             writes=p["small_messages"] * 100)
             # Workload 3: fill a 2 GiB topic, then read it from the beginning. The fill puts
             # message i in partition i % 6: librdkafka's sticky partitioner left partitions up
             # to 70 % apart in size, and once ConsumerPerformance has read its smallest
@@ -517,7 +523,8 @@ class Bench:
             n = p["consume_bytes"] // 1024
             self.create(b, "fill", 6)
             self.measure(b, rep, 1, "fill_1k_6p",
-                         self.produce(b, "fill", n + n // 32, 1024, spread=6))
+                         self.produce(b, "fill", n + n // 32, 1024, spread=6),
+                         writes=(n + n // 32) * 1024)
             consume = ["--mode", "consume", "--topic", "fill", "--messages", str(n)]
             self.measure(b, rep, 1, "consume_1k_6p",
                          lambda: self.loadgen_json(b, consume, 900))
@@ -534,7 +541,8 @@ class Bench:
                          lambda: self.consumer_perf(b, "fill", n))
             self.create(b, "java-tp", 6)
             self.measure(b, rep, 1, "java_produce_1k_6p_none",
-                         lambda: self.producer_perf(b, "java-tp", p["java_messages"]))
+                         lambda: self.producer_perf(b, "java-tp", p["java_messages"]),
+                         writes=p["java_messages"] * 1024)
         finally:
             # The data is thrown away: no need to wait for a clean shutdown.
             b.stop(grace=0)
@@ -712,6 +720,23 @@ def summarise(bench):
     return rows
 
 
+def prewarm(nbytes):
+    """Touches then frees nbytes (plus an eighth for indexes and slack) of anonymous memory,
+    right before a workload that writes about that much into the page cache. A VM that backs
+    guest memory lazily and takes free memory back (free page reporting; see
+    page_cache_write_rates) otherwise makes the workload's page-cache writes several times
+    slower, by an amount that varies at random from run to run and falls hardest on the
+    broker that writes fastest; memory freed just now is still backed when the workload takes
+    it. The same for both brokers, outside the timed part: what remains is the broker, as on
+    a machine whose memory is its own."""
+    nbytes += nbytes // 8
+    m = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    chunk = b"\1" * (1 << 20)
+    for off in range(0, nbytes - len(chunk) + 1, len(chunk)):
+        m[off:off + len(chunk)] = chunk
+    m.close()
+
+
 def page_cache_write_rates(directory, mib=512):
     """MB/s of writing `mib` MiB into the page cache, then again right after deleting the first
     file (into the memory just freed). On a VM that backs guest memory lazily and takes free
@@ -738,7 +763,9 @@ def write_report(bench, reps, rows, out, started, machine):
         page_cache = (f" Page-cache writes at the start: {first:,} MB/s, then {again:,} MB/s "
                       "into the memory just freed (where the first is far lower, the machine "
                       "backs memory lazily and every workload that writes pays for it at "
-                      "random).")
+                      "random). So before each produce workload and the fill, untimed and "
+                      "the same for both brokers, as much memory as it will write is touched "
+                      "and freed, to be backed when the workload takes it.")
     lines = [
         f"# Fjord vs Apache Kafka 3.9 — {started}",
         "",
