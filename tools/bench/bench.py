@@ -451,23 +451,24 @@ class Bench:
                  what=f"{topic} to have leaders")
         return time.monotonic() - t0
 
-    def measure(self, broker, rep, phase, name, fn, writes=0):
+    def measure(self, broker, rep, phase, name, fn, warm=0):
         """Runs fn() while sampling the broker's RSS and CPU; records and returns its dict.
-        writes: about how many bytes the workload puts in the page cache (see prewarm)."""
+        warm: about how much memory the workload takes (page cache it writes, the client's
+        fetch buffers), made ready first (see prewarm)."""
         # Untimed: the gigabytes earlier workloads left dirty in the page cache are written back
         # first. Otherwise their writeback (kernel threads on the same two cores, and dirty-page
         # throttling of writers) would fall on the next workload, and hardest after the broker
         # that wrote fastest.
         os.sync()
-        if writes:
-            prewarm(writes)
+        if warm:
+            prewarm(warm)
         cpu0 = cpu_seconds(broker.pid)
         with RssSampler(broker.pid) as s:
             t0 = time.monotonic()
             res = fn()
             wall = time.monotonic() - t0
         res = dict(res)
-        res.update(target=broker.target, rep=rep, phase=phase, name=name, prewarmed_bytes=writes,
+        res.update(target=broker.target, rep=rep, phase=phase, name=name, prewarmed_bytes=warm,
                    broker_cpu_seconds=round(cpu_seconds(broker.pid) - cpu0, 3),
                    broker_peak_rss_bytes=s.peak, wall_seconds=round(wall, 3))
         self.raw.append(res)
@@ -502,12 +503,12 @@ class Bench:
                         self.measure(b, rep, 1, f"produce_1k_{parts}p_{comp}{suffix}",
                                      self.produce(b, topic, p["tp_messages"], 1024, "1", comp,
                                                   producers=producers),
-                                     writes=p["tp_messages"] * 1024)
+                                     warm=p["tp_messages"] * 1024)
                 self.create(b, f"small{suffix}", 6)
                 self.measure(b, rep, 1, f"produce_100b_acks_all_6p{suffix}",
                              self.produce(b, f"small{suffix}", p["small_messages"], 100, "all",
                                           producers=producers),
-                             writes=p["small_messages"] * 100)
+                             warm=p["small_messages"] * 100)
             # Workload 3: fill a 2 GiB topic, then read it from the beginning. The fill puts
             # message i in partition i % 6: librdkafka's sticky partitioner left partitions up
             # to 70 % apart in size, and once ConsumerPerformance has read its smallest
@@ -524,25 +525,29 @@ class Bench:
             self.create(b, "fill", 6)
             self.measure(b, rep, 1, "fill_1k_6p",
                          self.produce(b, "fill", n + n // 32, 1024, spread=6),
-                         writes=(n + n // 32) * 1024)
+                         warm=(n + n // 32) * 1024)
             consume = ["--mode", "consume", "--topic", "fill", "--messages", str(n)]
+            # The consumers' fetch buffers and queues (librdkafka's queued.max.messages.kbytes
+            # is 64 MiB per instance) come from freshly freed memory too.
+            fetch_memory = min(p["consume_bytes"], 512 << 20)
             self.measure(b, rep, 1, "consume_1k_6p",
-                         lambda: self.loadgen_json(b, consume, 900))
+                         lambda: self.loadgen_json(b, consume, 900), warm=fetch_memory)
             # Two consumer instances (partitions 0, 2, 4 and 1, 3, 5; two librdkafka fetch
             # threads), as workloads 1 and 4 run with two producers: one fetch thread is what
             # limits against either broker.
             self.measure(b, rep, 1, "consume_1k_6p_2cons",
-                         lambda: self.loadgen_json(b, consume + ["--consumers", "2"], 900))
+                         lambda: self.loadgen_json(b, consume + ["--consumers", "2"], 900),
+                         warm=fetch_memory)
             # The first read is the first fetch traffic a fresh broker serves; for Kafka its
             # fetch path has not been JIT-compiled yet. The third read is with both warmed up.
             self.measure(b, rep, 1, "consume_1k_6p_again",
-                         lambda: self.loadgen_json(b, consume, 900))
+                         lambda: self.loadgen_json(b, consume, 900), warm=fetch_memory)
             self.measure(b, rep, 1, "java_consume_1k_6p",
-                         lambda: self.consumer_perf(b, "fill", n))
+                         lambda: self.consumer_perf(b, "fill", n), warm=fetch_memory)
             self.create(b, "java-tp", 6)
             self.measure(b, rep, 1, "java_produce_1k_6p_none",
                          lambda: self.producer_perf(b, "java-tp", p["java_messages"]),
-                         writes=p["java_messages"] * 1024)
+                         warm=p["java_messages"] * 1024)
         finally:
             # The data is thrown away: no need to wait for a clean shutdown.
             b.stop(grace=0)
@@ -722,7 +727,7 @@ def summarise(bench):
 
 def prewarm(nbytes):
     """Touches then frees nbytes (plus an eighth for indexes and slack) of anonymous memory,
-    right before a workload that writes about that much into the page cache. A VM that backs
+    right before a workload that takes about that much: page cache it writes, or buffers. A VM that backs
     guest memory lazily and takes free memory back (free page reporting; see
     page_cache_write_rates) otherwise makes the workload's page-cache writes several times
     slower, by an amount that varies at random from run to run and falls hardest on the
@@ -763,9 +768,10 @@ def write_report(bench, reps, rows, out, started, machine):
         page_cache = (f" Page-cache writes at the start: {first:,} MB/s, then {again:,} MB/s "
                       "into the memory just freed (where the first is far lower, the machine "
                       "backs memory lazily and every workload that writes pays for it at "
-                      "random). So before each produce workload and the fill, untimed and "
-                      "the same for both brokers, as much memory as it will write is touched "
-                      "and freed, to be backed when the workload takes it.")
+                      "random). So before each produce and consume workload, untimed and "
+                      "the same for both brokers, as much memory as it will take (page cache "
+                      "written, consumers' buffers) is touched and freed, to be backed when "
+                      "the workload takes it.")
     lines = [
         f"# Fjord vs Apache Kafka 3.9 — {started}",
         "",
