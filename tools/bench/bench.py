@@ -727,13 +727,13 @@ def summarise(bench):
 
 def prewarm(nbytes):
     """Touches then frees nbytes (plus an eighth for indexes and slack) of anonymous memory,
-    right before a workload that takes about that much: page cache it writes, or buffers. A VM that backs
-    guest memory lazily and takes free memory back (free page reporting; see
-    page_cache_write_rates) otherwise makes the workload's page-cache writes several times
-    slower, by an amount that varies at random from run to run and falls hardest on the
-    broker that writes fastest; memory freed just now is still backed when the workload takes
-    it. The same for both brokers, outside the timed part: what remains is the broker, as on
-    a machine whose memory is its own."""
+    right before a workload that takes about that much (page cache it writes, or a client's
+    buffers). A VM that backs guest memory lazily and takes free memory back (free page
+    reporting; see page_cache_write_rates) otherwise makes the workload's first touch of that
+    memory several times slower, by an amount that varies at random from run to run and
+    falls hardest on the broker that writes fastest; memory freed just now is still backed
+    when the workload takes it. The same for both brokers, outside the timed part: what
+    remains is the broker, as on a machine whose memory is its own."""
     nbytes += nbytes // 8
     m = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
     chunk = b"\1" * (1 << 20)
