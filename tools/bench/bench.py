@@ -10,7 +10,9 @@ number) and <out>/latency.png (end-to-end latency distributions).
     tools/bench/bench.py --reps 1            # one repetition
     tools/bench/bench.py --smoke             # tiny counts, checks its own output (ctest)
 
-Phases (each repetition runs Fjord and Kafka alternately, each on a fresh broker and data dir):
+Phases (each repetition runs Fjord and Kafka alternately, each on a fresh broker and data dir;
+before each produce and consume workload, untimed, the memory it will take is touched and freed,
+see prewarm):
   1. throughput: 1 KiB to 1 and 6 partitions, none and lz4 (fjord-loadgen); 100-byte messages
      with acks=all (each with one producer instance, then with two); a 2 GiB topic filled,
      then consumed (fjord-loadgen with one consumer instance, with two, with one again on
