@@ -52,12 +52,11 @@ Bytes batch_of(const std::vector<Rec>& records, const BatchOptions& options = {}
   return out;
 }
 
-class RawProduceFetch : public ::testing::Test {
+class RawProduceFetch : public SharedBrokerSuite {
  protected:
   static void SetUpTestSuite() {
-    broker_ = make_broker().release();
+    SharedBrokerSuite::SetUpTestSuite();
     if (broker_->unavailable_reason()) return;
-    broker_->start();
     create_topic(broker_->bootstrap(), "old-fetch", 1);
     create_topic(broker_->bootstrap(), "delete-records", 1);
     create_topic(broker_->bootstrap(), "isolation", 1);
@@ -72,12 +71,6 @@ class RawProduceFetch : public ::testing::Test {
     create_topic(broker_->bootstrap(), "append-time", 1,
                  {{"message.timestamp.type", "LogAppendTime"}});
   }
-  static void TearDownTestSuite() {
-    delete broker_;
-    broker_ = nullptr;
-  }
-  void SetUp() override { FJORD_SKIP_IF_UNAVAILABLE(*broker_); }
-
   // One request, one response, on a new connection; nullopt (and a failure) otherwise.
   template <typename Response, typename Request>
   static std::optional<Response> roundtrip(const Request& req, int16_t version) {
@@ -149,7 +142,6 @@ class RawProduceFetch : public ::testing::Test {
     return out;
   }
 
-  static inline Broker* broker_ = nullptr;
   static inline std::vector<Bytes> frames_;
 };
 

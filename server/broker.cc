@@ -195,7 +195,6 @@ bool Broker::register_in_zookeeper(std::string* error) {
   }
   int64_t czxid = -1;
   if (!zk::register_broker(*zk_, info, error, &czxid)) return false;
-  broker_epoch_ = czxid;
   replicas_->set_broker_epoch(czxid);
   // KafkaServer re-registers after a session expiry (its ephemeral znode went with the session).
   zk_->on_new_session([this, info] {
@@ -207,7 +206,6 @@ bool Broker::register_in_zookeeper(std::string* error) {
                     why);
       return;
     }
-    broker_epoch_ = epoch;
     replicas_->set_broker_epoch(epoch);
   });
   // Every broker is a controller candidate (KafkaController.startup).

@@ -64,7 +64,7 @@ class Broker {
   // The controller candidate in ZooKeeper mode (active or not), else nullptr.
   zk::Controller* controller() { return controller_.get(); }
   // This broker's epoch: the czxid of its /brokers/ids/<id> znode (-1 without ZooKeeper).
-  int64_t broker_epoch() const { return broker_epoch_.load(); }
+  int64_t broker_epoch() const { return replicas_->broker_epoch(); }
   // The port a listener is bound to (useful with port 0 in tests).
   uint16_t bound_port(size_t listener) const { return server_->bound_port(listener); }
 
@@ -93,7 +93,6 @@ class Broker {
   // ephemeral /brokers/ids/<id>, re-created on every new session.
   bool connect_zookeeper(std::string* error);
   bool register_in_zookeeper(std::string* error);
-  std::atomic<int64_t> broker_epoch_{-1};
   std::unique_ptr<zk::Controller> controller_;  // after zk_: destroyed first
 };
 

@@ -192,6 +192,17 @@ PartitionPtr ReplicaManager::get_or_create_locked(const log::TopicPartition& tp,
   return p;
 }
 
+bool ReplicaManager::stale_broker_epoch(const char* request, int64_t epoch_in_request,
+                                        int32_t controller_id) const {
+  const int64_t current = broker_epoch_.load();
+  if (epoch_in_request == -1 || epoch_in_request >= current) return false;
+  spdlog::info(
+      "Received {} request with broker epoch {} smaller than the current broker epoch {} from "
+      "controller {}: it was meant for this broker before it registered again",
+      request, epoch_in_request, current, controller_id);
+  return true;
+}
+
 msg::LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(
     const msg::LeaderAndIsrRequest& req, int16_t version) {
   using Resp = msg::LeaderAndIsrResponse;
@@ -235,11 +246,7 @@ msg::LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(
     resp.error_code = static_cast<int16_t>(code);
     return respond();
   };
-  if (stale_broker_epoch(req.broker_epoch)) {
-    spdlog::info(
-        "Received LeaderAndIsr request with broker epoch {} smaller than the current broker "
-        "epoch {} from controller {}: it was meant for this broker before it registered again",
-        req.broker_epoch, broker_epoch_.load(), req.controller_id);
+  if (stale_broker_epoch("LeaderAndIsr", req.broker_epoch, req.controller_id)) {
     return refuse(ErrorCode::kStaleBrokerEpoch);
   }
   std::vector<std::tuple<log::TopicPartition, bool, int32_t>> changes;
@@ -342,12 +349,8 @@ msg::StopReplicaResponse ReplicaManager::stop_replicas(const msg::StopReplicaReq
       }
     }
   }
-  if (stale_broker_epoch(req.broker_epoch)) {
+  if (stale_broker_epoch("StopReplica", req.broker_epoch, req.controller_id)) {
     // KafkaApis answers with the error alone, no partitions.
-    spdlog::info(
-        "Received StopReplica request with broker epoch {} smaller than the current broker "
-        "epoch {} from controller {}: it was meant for this broker before it registered again",
-        req.broker_epoch, broker_epoch_.load(), req.controller_id);
     resp.error_code = static_cast<int16_t>(ErrorCode::kStaleBrokerEpoch);
     return resp;
   }
@@ -397,11 +400,7 @@ msg::StopReplicaResponse ReplicaManager::stop_replicas(const msg::StopReplicaReq
 }
 
 ErrorCode ReplicaManager::update_metadata(const msg::UpdateMetadataRequest& req, int16_t version) {
-  if (stale_broker_epoch(req.broker_epoch)) {
-    spdlog::info(
-        "Received UpdateMetadata request with broker epoch {} smaller than the current broker "
-        "epoch {} from controller {}: it was meant for this broker before it registered again",
-        req.broker_epoch, broker_epoch_.load(), req.controller_id);
+  if (stale_broker_epoch("UpdateMetadata", req.broker_epoch, req.controller_id)) {
     return ErrorCode::kStaleBrokerEpoch;
   }
   std::lock_guard lock(apply_mu_);

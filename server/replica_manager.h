@@ -89,10 +89,10 @@ class ReplicaManager {
   // False (and STALE_CONTROLLER_EPOCH for the caller) when the epoch is older than known.
   bool accept_controller_epoch(int32_t epoch);
   // Kafka's isBrokerEpochStale: -1 (a controller from before KIP-380) is never stale, and a
-  // newer epoch than ours can come from a controller that saw our registration first.
-  bool stale_broker_epoch(int64_t epoch_in_request) const {
-    return epoch_in_request != -1 && epoch_in_request < broker_epoch_.load();
-  }
+  // newer epoch than ours can come from a controller that saw our registration first. Logs
+  // the refusal of the named request when it is stale.
+  bool stale_broker_epoch(const char* request, int64_t epoch_in_request,
+                          int32_t controller_id) const;
   PartitionPtr get_or_create_locked(const log::TopicPartition& tp, const Uuid& topic_id, Map& next,
                                     ErrorCode* error);
   int32_t min_isr_for(const std::string& topic) const;
