@@ -256,9 +256,15 @@ TEST_F(ClusterGroupCoordinatorShortCommitTimeout, CommitsWaitForTheIsr) {
       120s, 500ms));
   const uint16_t port = broker_with_id(coordinator).port();
   int16_t error = -1;
-  // The three replicas of the group's partition in sync first (a commit is acknowledged).
+  // A commit is acknowledged first.
   ASSERT_TRUE(wait_for([&] { return (error = raw_commit(port, 7)) == 0; }, 60s, 200ms))
       << "error " << error;
+  // The controller starts the ISR with the replicas it saw alive, and one that registered a
+  // moment later joins once it has caught up: freeze nothing until all three are in it.
+  const int32_t partition = offsets_partition(kGroup, 50);
+  ASSERT_TRUE(
+      wait_for([&] { return zk_->isr("__consumer_offsets", partition).size() == 3; }, 60s, 200ms))
+      << "ISR of __consumer_offsets-" << partition << " never held the three brokers";
 
   for (size_t i = 0; i < cluster_->size(); ++i) {
     if (cluster_->broker(i).id() != coordinator) cluster_->broker(i).signal(SIGSTOP);
