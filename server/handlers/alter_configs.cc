@@ -20,12 +20,8 @@ asio::awaitable<Outcome> alter_configs(RequestContext& ctx, msg::AlterConfigsReq
     r.resource_name = resource.resource_name;
     ConfigResourceStatus st = pre[i];
     if (st.ok()) {
-      st = check_config_resource(ctx.broker, *snap, resource.resource_type, resource.resource_name,
-                                 true);
-    }
-    if (st.ok() && resource.resource_type != kResourceTopic &&
-        resource.resource_type != kResourceBroker) {
-      st = {ErrorCode::kInvalidRequest, std::string(kMalformedRequestMessage)};
+      st = check_alterable_resource(ctx.broker, *snap, resource.resource_type,
+                                    resource.resource_name);
     }
     if (st.ok()) {
       std::map<std::string, std::string> configs;
@@ -34,13 +30,13 @@ asio::awaitable<Outcome> alter_configs(RequestContext& ctx, msg::AlterConfigsReq
         configs[c.name] = *c.value;
         keys.push_back(c.name);
       }
-      if (st.ok() && resource.resource_type == kResourceTopic) {
+      if (resource.resource_type == kResourceTopic) {
         // The metadata store writes its file (or ZooKeeper): off the event loop.
         st = co_await ctx.broker.blocking().run([&] {
           return replace_topic_configs(ctx.broker, resource.resource_name, configs,
                                        req.validate_only);
         });
-      } else if (st.ok()) {
+      } else {
         st = alter_broker_configs(keys, req.validate_only);
       }
     }

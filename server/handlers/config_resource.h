@@ -72,6 +72,17 @@ inline ConfigResourceStatus check_config_resource(Broker& broker, const Metadata
   return {ErrorCode::kInvalidRequest, std::string(kMalformedRequestMessage)};
 }
 
+// The checks (Incremental)AlterConfigs make after preprocess_alter_configs: the resource exists
+// (a topic) or is this broker, and is a topic or a broker, the two types Fjord alters.
+inline ConfigResourceStatus check_alterable_resource(Broker& broker, const MetadataSnapshot& snap,
+                                                     int8_t type, const std::string& name) {
+  ConfigResourceStatus st = check_config_resource(broker, snap, type, name, true);
+  if (st.ok() && type != kResourceTopic && type != kResourceBroker) {
+    return {ErrorCode::kInvalidRequest, std::string(kMalformedRequestMessage)};
+  }
+  return st;
+}
+
 // Kafka's ConfigAdminManager.preprocess, the checks of (Incremental)AlterConfigs resources that
 // come before any other, in its order: a resource named twice (both get the error), a config
 // key named twice, null values (`is_null(config)`: incremental DELETE may have one), then the

@@ -108,12 +108,8 @@ asio::awaitable<Outcome> incremental_alter_configs(RequestContext& ctx,
       keys.push_back(c.name);
     }
     if (st.ok()) {
-      st = check_config_resource(ctx.broker, *snap, resource.resource_type, resource.resource_name,
-                                 true);
-    }
-    if (st.ok() && resource.resource_type != kResourceTopic &&
-        resource.resource_type != kResourceBroker) {
-      st = {ErrorCode::kInvalidRequest, std::string(kMalformedRequestMessage)};
+      st = check_alterable_resource(ctx.broker, *snap, resource.resource_type,
+                                    resource.resource_name);
     }
     if (st.ok() && resource.resource_type == kResourceTopic) {
       // The metadata store writes its file (or ZooKeeper): off the event loop.
