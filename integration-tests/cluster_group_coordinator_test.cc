@@ -25,6 +25,7 @@
 #include "integration-tests/harness/cluster.h"
 #include "integration-tests/harness/gtest_skip.h"
 #include "integration-tests/harness/java_tool.h"
+#include "integration-tests/harness/offset_commit.h"
 #include "integration-tests/harness/raw_connection.h"
 #include "integration-tests/harness/rdkafka_client.h"
 #include "integration-tests/harness/wait.h"
@@ -90,15 +91,9 @@ class ClusterGroupCoordinator : public ::testing::Test {
   // OffsetCommit v2 for kTopic-0 in kGroup (a standalone commit): the partition's error code,
   // or -1 without an answer.
   int16_t raw_commit(uint16_t port, int64_t offset) {
-    msg::OffsetCommitRequest req;
-    req.group_id = kGroup;
-    msg::OffsetCommitRequest::OffsetCommitRequestTopic t;
-    t.name = kTopic;
-    t.partitions.push_back({.partition_index = 0, .committed_offset = offset});
-    req.topics.push_back(t);
-    auto r = request_once<msg::OffsetCommitResponse>(port, req, 2, 30s);
-    if (!r || r->topics.empty() || r->topics[0].partitions.empty()) return -1;
-    return r->topics[0].partitions[0].error_code;
+    auto r = request_once<msg::OffsetCommitResponse>(
+        port, one_partition_commit(kGroup, kTopic, offset), 2, 30s);
+    return r ? one_partition_error(*r) : -1;
   }
   Broker& broker_with_id(int32_t id) { return cluster_->broker(static_cast<size_t>(id - 1)); }
 

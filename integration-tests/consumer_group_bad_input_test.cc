@@ -11,6 +11,7 @@
 
 #include "integration-tests/harness/broker.h"
 #include "integration-tests/harness/gtest_skip.h"
+#include "integration-tests/harness/offset_commit.h"
 #include "integration-tests/harness/raw_connection.h"
 #include "integration-tests/harness/rdkafka_client.h"
 #include "integration-tests/harness/wait.h"
@@ -94,23 +95,11 @@ class Client {
     return call<msg::HeartbeatResponse>(req, kHeartbeatVersion).error_code;
   }
   int16_t commit(const std::string& group, int32_t generation, const std::string& member) {
-    msg::OffsetCommitRequest req;
-    req.group_id = group;
-    req.generation_id_or_member_epoch = generation;
-    req.member_id = member;
-    msg::OffsetCommitRequest::OffsetCommitRequestTopic t;
-    t.name = kTopic;
-    msg::OffsetCommitRequest::OffsetCommitRequestPartition p;
-    p.partition_index = 0;
-    p.committed_offset = 0;
-    t.partitions.push_back(p);
-    req.topics.push_back(t);
-    auto resp = call<msg::OffsetCommitResponse>(req, kCommitVersion);
-    if (resp.topics.size() != 1 || resp.topics[0].partitions.size() != 1) {
-      ADD_FAILURE() << "OffsetCommit answered " << resp.topics.size() << " topics";
-      return -1;
-    }
-    return resp.topics[0].partitions[0].error_code;
+    auto resp = call<msg::OffsetCommitResponse>(
+        one_partition_commit(group, kTopic, 0, member, generation), kCommitVersion);
+    const int16_t error = one_partition_error(resp);
+    if (error == -1) ADD_FAILURE() << "OffsetCommit answered " << resp.topics.size() << " topics";
+    return error;
   }
 
  private:

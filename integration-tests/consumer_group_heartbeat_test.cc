@@ -16,6 +16,7 @@
 
 #include "integration-tests/harness/broker.h"
 #include "integration-tests/harness/gtest_skip.h"
+#include "integration-tests/harness/offset_commit.h"
 #include "integration-tests/harness/raw_connection.h"
 #include "integration-tests/harness/rdkafka_client.h"
 #include "integration-tests/harness/wait.h"
@@ -79,20 +80,8 @@ class Client {
   }
   int16_t commit(const std::string& group, const std::string& member, int32_t epoch,
                  int16_t version = 9) {
-    msg::OffsetCommitRequest req;
-    req.group_id = group;
-    req.member_id = member;
-    req.generation_id_or_member_epoch = epoch;
-    msg::OffsetCommitRequest::OffsetCommitRequestTopic t;
-    t.name = kTopic;
-    msg::OffsetCommitRequest::OffsetCommitRequestPartition p;
-    p.partition_index = 0;
-    p.committed_offset = 0;
-    t.partitions.push_back(p);
-    req.topics.push_back(t);
-    auto resp = call<msg::OffsetCommitResponse>(req, version);
-    if (resp.topics.size() != 1 || resp.topics[0].partitions.size() != 1) return -1;
-    return resp.topics[0].partitions[0].error_code;
+    return one_partition_error(call<msg::OffsetCommitResponse>(
+        one_partition_commit(group, kTopic, 0, member, epoch), version));
   }
   int16_t fetch(const std::string& group, const std::string& member, int32_t epoch) {
     msg::OffsetFetchRequest req;
