@@ -630,6 +630,10 @@ class Bench:
         return [r[key] for r in self.raw
                 if r["target"] == target and r["name"] == name and key in r]
 
+    def by_rep(self, target, name, key):
+        return {r["rep"]: r[key] for r in self.raw
+                if r["target"] == target and r["name"] == name and key in r}
+
     def median(self, target, name, key):
         v = self.values(target, name, key)
         return statistics.median(v) if v else None
@@ -702,6 +706,8 @@ FIGURES = [
 def fmt(v):
     if v is None:
         return "–"
+    if 0 < abs(v) < 0.01:  # a ratio such as Fjord's latency over Kafka's
+        return f"{v:.{-math.floor(math.log10(abs(v)))}f}"
     if abs(v) >= 100:
         return f"{v:,.0f}"
     if abs(v) >= 10:
@@ -717,11 +723,15 @@ def summarise(bench):
         f = f * scale if f is not None else None
         k = k * scale if k is not None else None
         ratio = f / k if f is not None and k else None
+        # Fjord's figure over Kafka's in each repetition (the two ran one after the other):
+        # how far the ratio moves from run to run on this machine.
+        fr, kr = bench.by_rep("fjord", name, key), bench.by_rep("kafka", name, key)
+        ratios = [fr[i] / kr[i] for i in sorted(fr) if i in kr and kr[i]]
         met = None
         if target and ratio is not None:
             met = ratio >= target[1] if target[0] == "min" else ratio <= target[1]
         rows.append({"figure": label, "measurement": name, "key": key, "unit": unit,
-                     "fjord": f, "kafka": k, "ratio": ratio,
+                     "fjord": f, "kafka": k, "ratio": ratio, "ratio_per_rep": ratios,
                      "target": (("≥ " if target[0] == "min" else "≤ ") + f"{target[1]}×")
                      if target else None, "met": met})
     return rows
@@ -777,7 +787,8 @@ def write_report(bench, reps, rows, out, started, machine):
     lines = [
         f"# Fjord vs Apache Kafka 3.9 — {started}",
         "",
-        f"Profile `{a.profile}`, {reps} repetition(s), medians; ratio = Fjord / Kafka. "
+        f"Profile `{a.profile}`, {reps} repetition(s), medians; ratio = Fjord / Kafka (the "
+        "last column: each repetition's, Fjord and Kafka having run one after the other). "
         f"Machine: {machine['cpus']} CPUs, {machine['mem_gib']:.1f} GiB RAM, load average "
         f"{machine['load_before']} before and {machine['load_after']} after the run "
         f"(other work on the machine makes every figure noisier).{page_cache}",
@@ -807,14 +818,15 @@ def write_report(bench, reps, rows, out, started, machine):
         f"{p['load_messages']:,} × 1 KiB to it; start-up = spawn of the process until Metadata "
         "lists every partition with its leader.",
         "",
-        "| Figure | Unit | Fjord | Kafka | Fjord/Kafka | Target | |",
-        "|---|---|---:|---:|---:|---|---|",
+        "| Figure | Unit | Fjord | Kafka | Fjord/Kafka | Target | | Fjord/Kafka per repetition |",
+        "|---|---|---:|---:|---:|---|---|---|",
     ]
     for r in rows:
         mark = "" if r["met"] is None else ("met" if r["met"] else "**missed**")
+        per_rep = " / ".join(fmt(x) for x in r.get("ratio_per_rep", [])) if reps > 1 else ""
         lines.append(f"| {r['figure']} | {r['unit']} | {fmt(r['fjord'])} | {fmt(r['kafka'])} | "
                      f"{fmt(r['ratio']) + '×' if r['ratio'] is not None else '–'} | "
-                     f"{r['target'] or ''} | {mark} |")
+                     f"{r['target'] or ''} | {mark} | {per_rep} |")
     lines += ["", "Every raw number: results.json. Latency distributions: latency.png.", ""]
     (out / "report.md").write_text("\n".join(lines))
 
