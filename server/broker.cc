@@ -286,11 +286,20 @@ void Broker::shutdown() {
     zk::ControlledShutdownOptions options;
     options.broker_id = broker_id();
     options.broker_epoch = broker_epoch();
-    options.inter_broker_listener =
-        config_.get("inter.broker.listener.name").value_or("PLAINTEXT");
     options.max_retries = config_.get_int("controlled.shutdown.max.retries");
     options.retry_backoff_ms = config_.get_long("controlled.shutdown.retry.backoff.ms");
-    zk::controlled_shutdown(*zk_, options);
+    // The controller as the last UpdateMetadata named it, as Kafka finds it: ZooKeeper may be
+    // the very thing that is gone.
+    const std::string listener = config_.get("inter.broker.listener.name").value_or("PLAINTEXT");
+    zk::controlled_shutdown(
+        [&]() -> std::optional<zk::ControllerAddress> {
+          auto view = replicas_->metadata_cache().view();
+          const int32_t id = view->controller_id;
+          auto endpoint = id >= 0 ? view->endpoint(id, listener) : std::nullopt;
+          if (!endpoint) return std::nullopt;
+          return zk::ControllerAddress{id, endpoint->host, static_cast<uint16_t>(endpoint->port)};
+        },
+        options);
   }
   groups_->shutdown();
   server_->stop_accepting_and_drain();

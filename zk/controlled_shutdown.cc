@@ -5,41 +5,31 @@
 #include <future>
 #include <thread>
 
-#include "zk/broker_registration.h"
 #include "zk/controller_channel.h"
-#include "zk/zk_data.h"
 
 namespace fjord::zk {
 
-bool controlled_shutdown(ZooKeeperClient& zk, const ControlledShutdownOptions& options) {
+bool controlled_shutdown(const FindController& find_controller,
+                         const ControlledShutdownOptions& options) {
   for (int attempt = 0; attempt < options.max_retries; ++attempt) {
-    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(options.retry_backoff_ms));
-    std::string data;
-    std::optional<int32_t> controller;
-    if (zk_ok(zk.get("/controller", &data))) controller = decode_controller(data);
-    std::optional<BrokerInfo> info;
-    if (controller && zk_ok(zk.get("/brokers/ids/" + std::to_string(*controller), &data))) {
-      info = parse_broker_znode(*controller, data);
-    }
-    if (!info || info->endpoints.empty()) {
+    if (attempt > 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(options.retry_backoff_ms));
+    const std::optional<ControllerAddress> found = find_controller();
+    if (!found) {
       spdlog::warn("[KafkaServer id={}] no controller to ask for a controlled shutdown",
                    options.broker_id);
       continue;
     }
-    const BrokerEndpoint* e = &info->endpoints.front();
-    for (const auto& candidate : info->endpoints) {
-      if (candidate.listener == options.inter_broker_listener) e = &candidate;
-    }
+    const int32_t controller = found->id;
     ControllerChannel channel;
-    channel.add_broker(*controller, e->host, static_cast<uint16_t>(e->port));
+    channel.add_broker(controller, found->host, found->port);
     msg::ControlledShutdownRequest req;
     req.broker_id = options.broker_id;
     req.broker_epoch = options.broker_epoch;
     std::promise<std::pair<std::error_code, msg::ControlledShutdownResponse>> answer;
     auto future = answer.get_future();
     channel.send<msg::ControlledShutdownResponse>(
-        *controller, req, 3,
-        [&answer](std::error_code ec, msg::ControlledShutdownResponse r) {
+        controller, req, 3, [&answer](std::error_code ec, msg::ControlledShutdownResponse r) {
           answer.set_value({ec, std::move(r)});
         });
     if (future.wait_for(std::chrono::milliseconds(options.request_timeout_ms)) !=
@@ -51,7 +41,7 @@ bool controlled_shutdown(ZooKeeperClient& zk, const ControlledShutdownOptions& o
     auto [ec, resp] = future.get();
     if (ec || resp.error_code != 0) {
       spdlog::warn("[KafkaServer id={}] controlled shutdown request to controller {} failed: {}",
-                   options.broker_id, *controller,
+                   options.broker_id, controller,
                    ec ? ec.message() : std::to_string(resp.error_code));
       continue;
     }
