@@ -21,7 +21,10 @@ bool controlled_shutdown(const FindController& find_controller,
       continue;
     }
     const int32_t controller = found->id;
-    ControllerChannel channel;
+    // A controller that is gone refuses the connection: that fails this attempt at once, as in
+    // Kafka, rather than after request_timeout_ms of reconnecting.
+    ControllerChannel channel(client::ClientConfig{.client_id = "controlled-shutdown",
+                                                   .fail_unsent_on_connect_error = true});
     channel.add_broker(controller, found->host, found->port);
     msg::ControlledShutdownRequest req;
     req.broker_id = options.broker_id;

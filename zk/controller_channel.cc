@@ -5,7 +5,12 @@
 namespace fjord::zk {
 
 ControllerChannel::ControllerChannel()
-    : work_(asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {}
+    : ControllerChannel(client::ClientConfig{.client_id = "controller"}) {}
+
+ControllerChannel::ControllerChannel(client::ClientConfig config)
+    : config_(std::move(config)),
+      work_(asio::make_work_guard(io_)),
+      thread_([this] { io_.run(); }) {}
 
 ControllerChannel::~ControllerChannel() {
   remove_all();
@@ -15,9 +20,7 @@ ControllerChannel::~ControllerChannel() {
 }
 
 void ControllerChannel::add_broker(int32_t id, const std::string& host, uint16_t port) {
-  client::ClientConfig config;
-  config.client_id = "controller";
-  auto c = client::KafkaClient::create(io_.get_executor(), host, port, config);
+  auto c = client::KafkaClient::create(io_.get_executor(), host, port, config_);
   std::shared_ptr<client::KafkaClient> old;
   {
     std::lock_guard lock(mu_);

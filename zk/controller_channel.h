@@ -23,6 +23,8 @@ namespace fjord::zk {
 class ControllerChannel {
  public:
   ControllerChannel();
+  // With the clients' settings (client.id "controller" unless set otherwise).
+  explicit ControllerChannel(client::ClientConfig config);
   ~ControllerChannel();
   ControllerChannel(const ControllerChannel&) = delete;
   ControllerChannel& operator=(const ControllerChannel&) = delete;
@@ -51,6 +53,7 @@ class ControllerChannel {
  private:
   std::shared_ptr<client::KafkaClient> client_for(int32_t broker);
 
+  client::ClientConfig config_;
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::mutex mu_;

@@ -30,6 +30,8 @@ class ClientCategory : public std::error_category {
         return "response did not decode";
       case ClientErrc::kUnknownApi:
         return "api key without a codec";
+      case ClientErrc::kConnectFailed:
+        return "connect failed";
     }
     return "unknown client error";
   }
@@ -184,6 +186,11 @@ struct KafkaClient::State : std::enable_shared_from_this<State> {
                   backoff.count());
     next_connect_allowed = std::chrono::steady_clock::now() + backoff;
     backoff = std::min(backoff * 2, config.reconnect_backoff_max);
+    if (config.fail_unsent_on_connect_error) {
+      for (int32_t id : std::vector<int32_t>(unsent.begin(), unsent.end())) {
+        complete(id, make_error_code(ClientErrc::kConnectFailed), {});
+      }
+    }
     pump();
   }
 

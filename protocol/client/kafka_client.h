@@ -45,6 +45,7 @@ enum class ClientErrc {
   kClosed,               // close() was called, or the client was destroyed
   kDecodeFailed,         // the response did not decode at the request's version
   kUnknownApi,           // api key without a codec in protocol/
+  kConnectFailed,        // the connect failed (only with fail_unsent_on_connect_error)
 };
 const std::error_category& client_category();
 inline std::error_code make_error_code(ClientErrc e) {
@@ -58,6 +59,10 @@ struct ClientConfig {
   std::chrono::milliseconds reconnect_backoff{50};    // reconnect.backoff.ms
   std::chrono::milliseconds reconnect_backoff_max{1'000};
   int32_t max_response_bytes = 256 * 1024 * 1024;  // a larger size prefix closes the connection
+  // A failed connect fails the requests not yet written (kConnectFailed) instead of leaving them
+  // to the next attempt, for a caller that would rather retry itself, as Kafka's
+  // NetworkClientUtils.awaitReady gives up when the connection fails.
+  bool fail_unsent_on_connect_error = false;
 };
 
 // A response frame: the bytes after the response header. Decoded messages may view into buffer

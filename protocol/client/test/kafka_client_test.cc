@@ -256,6 +256,25 @@ TEST_F(ClientTest, WaitsWithBackoffUntilTheBrokerListens) {
   EXPECT_EQ(topic_of(f.get()), "late");
 }
 
+// fail_unsent_on_connect_error: a refused connect fails the request at once (a controlled
+// shutdown asking a controller that is gone), where by default it waits for the broker.
+TEST_F(ClientTest, ARefusedConnectFailsTheRequestWhenAskedTo) {
+  uint16_t port;
+  {
+    TestBroker probe;  // a port that was free a moment ago
+    port = probe.port();
+  }
+  auto c = client(port, {.fail_unsent_on_connect_error = true});
+  auto f = ask(*c, "nobody", {.timeout = 60s});
+  ASSERT_EQ(f.wait_for(10s), std::future_status::ready) << "still waiting for a connection";
+  EXPECT_EQ(f.get().first, ClientErrc::kConnectFailed);
+  // The client stays usable: a broker that listens later gets the next request.
+  TestBroker broker(port);
+  auto g = ask(*c, "later", {.timeout = 20s});
+  ASSERT_EQ(g.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(topic_of(g.get()), "later");
+}
+
 TEST_F(ClientTest, CloseFailsPendingAndLaterRequests) {
   TestBroker broker;
   broker.silent = true;
