@@ -12,8 +12,9 @@ namespace fjord::zk {
 bool controlled_shutdown(const FindController& find_controller,
                          const ControlledShutdownOptions& options) {
   for (int attempt = 0; attempt < options.max_retries; ++attempt) {
-    if (attempt > 0)
+    if (attempt > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(options.retry_backoff_ms));
+    }
     const std::optional<ControllerAddress> found = find_controller();
     if (!found) {
       spdlog::warn("[KafkaServer id={}] no controller to ask for a controlled shutdown",

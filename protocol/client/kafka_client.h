@@ -11,8 +11,9 @@
 // - Each request has a timeout (request.timeout.ms unless given), counted from submission. A
 //   request that times out after it was written closes the connection (its response can no
 //   longer be matched in order), which fails the other in-flight requests with kDisconnected.
-// - A request not yet written survives a reconnect; a written one fails with kDisconnected when
-//   the connection drops (the caller decides whether a resend is safe).
+// - A request not yet written survives a reconnect (unless fail_unsent_on_connect_error: then a
+//   failed connect fails it); a written one fails with kDisconnected when the connection drops
+//   (the caller decides whether a resend is safe).
 // - close() (and destruction of the last owner) fails everything pending with kClosed.
 //
 // Thread-safety: every public member may be called from any thread. State lives on a strand of
