@@ -31,13 +31,13 @@ AlterPartitionSender::~AlterPartitionSender() {
 
 std::shared_ptr<client::KafkaClient> AlterPartitionSender::controller_client(
     IsrChangeResult* error) {
-  auto view = cache_.view();
-  const int32_t controller = view->controller_id;
-  auto endpoint = controller >= 0 ? view->endpoint(controller, listener_) : std::nullopt;
-  if (!endpoint) {
+  auto found = cache_.view()->controller_endpoint(listener_);
+  if (!found) {
     error->error = ErrorCode::kNotController;
     return nullptr;
   }
+  const int32_t controller = found->id;
+  const CachedEndpoint* endpoint = &found->endpoint;
   std::lock_guard lock(mu_);
   if (!client_ || client_for_ != controller || client_host_ != endpoint->host ||
       client_port_ != endpoint->port) {

@@ -293,11 +293,10 @@ void Broker::shutdown() {
     const std::string listener = config_.get("inter.broker.listener.name").value_or("PLAINTEXT");
     zk::controlled_shutdown(
         [&]() -> std::optional<zk::ControllerAddress> {
-          auto view = replicas_->metadata_cache().view();
-          const int32_t id = view->controller_id;
-          auto endpoint = id >= 0 ? view->endpoint(id, listener) : std::nullopt;
-          if (!endpoint) return std::nullopt;
-          return zk::ControllerAddress{id, endpoint->host, static_cast<uint16_t>(endpoint->port)};
+          auto c = replicas_->metadata_cache().view()->controller_endpoint(listener);
+          if (!c) return std::nullopt;
+          return zk::ControllerAddress{c->id, c->endpoint.host,
+                                       static_cast<uint16_t>(c->endpoint.port)};
         },
         options);
   }

@@ -30,6 +30,12 @@ struct CachedBroker {
   std::optional<std::string> rack;
 };
 
+// The controller and where to reach it.
+struct ControllerEndpoint {
+  int32_t id = -1;
+  CachedEndpoint endpoint;
+};
+
 struct CachedPartition {
   int32_t leader = -1;
   int32_t leader_epoch = -1;
@@ -53,6 +59,8 @@ struct ClusterView {
   const CachedPartition* partition(const std::string& topic, int32_t p) const;
   // The endpoint of broker `id` on `listener` (else its first one).
   std::optional<CachedEndpoint> endpoint(int32_t id, const std::string& listener) const;
+  // The controller the last UpdateMetadata named, on `listener`; none while it is unknown.
+  std::optional<ControllerEndpoint> controller_endpoint(const std::string& listener) const;
 };
 
 class MetadataCache {
