@@ -64,6 +64,7 @@ class File {
   static Result<File> open(const fs::path& path, int flags, mode_t mode = 0644);
   static Result<File> open_read_write(const fs::path& path, bool create);
   static Result<File> open_read_only(const fs::path& path);
+  static Result<File> open_directory(const fs::path& path);
 
   bool is_open() const { return fd_ >= 0; }
   int fd() const { return fd_; }
@@ -75,6 +76,9 @@ class File {
   // Writes all n bytes at off or fails.
   Result<void> pwrite_all(const void* buf, size_t n, int64_t off);
   Result<void> fsync();
+  // syncfs(2) of the filesystem that holds this file: every dirty file and directory on it.
+  // It reports a writeback error of that filesystem since this descriptor was opened.
+  Result<void> sync_filesystem();
   Result<void> truncate(int64_t size);
   Result<int64_t> size() const;
   void close();
@@ -84,9 +88,9 @@ class File {
   fs::path path_;
 };
 
-// A shared mapping of the first `length` bytes of a file. The mapping stays valid after the
-// descriptor is closed; touching pages past the file's end raises SIGBUS, so callers keep
-// their accesses below the file size.
+// A shared mapping of the first `length` bytes of a file, without read-ahead (MADV_RANDOM).
+// The mapping stays valid after the descriptor is closed; touching pages past the file's end
+// raises SIGBUS, so callers keep their accesses below the file size.
 class Mmap {
  public:
   Mmap() = default;

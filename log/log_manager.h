@@ -102,6 +102,9 @@ class LogManager {
   std::unique_ptr<LogCleaner> cleaner_;  // after logs_: stopped and destroyed first
   int64_t load_ms_ = 0;
   bool shut_down_ = false;
+  // Each log dir, opened at start: its syncfs at shutdown also reports a writeback error from
+  // any time since (an error is reported to descriptors opened before it).
+  std::map<fs::path, File> dir_handles_;
 };
 
 }  // namespace fjord::log

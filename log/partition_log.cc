@@ -601,17 +601,29 @@ void PartitionLog::schedule_delete(std::vector<SegmentPtr> doomed) {
   });
 }
 
-Result<void> PartitionLog::close() {
+Result<void> PartitionLog::close(bool sync) {
   std::lock_guard lock(writer_mu_);
   if (closed_.exchange(true)) return {};
   auto list = snapshot();
-  if (auto r = list->back()->close(); !r) return r;
-  if (auto r = flush(); !r) return r;
+  if (auto r = list->back()->close(sync); !r) return r;
+  if (sync) {
+    if (auto r = flush(); !r) return r;
+  }
   if (auto r = epochs_->flush(); !r) return r;
-  if (auto r = sync_dir(); !r) return r;
+  if (sync) {
+    if (auto r = sync_dir(); !r) return r;
+  }
   // Kafka's close: a producer snapshot at the log end, so the next start replays nothing.
   producers_.update_map_end_offset(log_end_offset());
-  return producers_.take_snapshot(true);
+  return producers_.take_snapshot(sync);
+}
+
+void PartitionLog::synced_to_end() {
+  const int64_t end = log_end_offset();
+  int64_t rp = recovery_point();
+  while (rp < end && !recovery_point_->compare_exchange_weak(rp, end)) {
+  }
+  set_dir_synced();
 }
 
 Result<void> PartitionLog::rebuild_producer_state() {

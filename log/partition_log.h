@@ -181,8 +181,13 @@ class PartitionLog {
   // .cleaned suffix) through Kafka's .cleaned -> .swap -> plain rename protocol.
   Result<void> replace_segments(const SegmentPtr& replacement,
                                 const std::vector<SegmentPtr>& old_segments);
-  // Clean close: final time-index entries, trimmed indexes, fsync. No writes after.
-  Result<void> close();
+  // Clean close: final time-index entries, trimmed indexes, a producer snapshot at the log end,
+  // and with `sync` an fsync of each file. No writes after. Without `sync` nothing is synced
+  // but the leader epoch file: the caller syncs the whole filesystem once, then calls
+  // synced_to_end() (LogManager's shutdown; per-file syncs cost ~5 ms per partition).
+  Result<void> close(bool sync = true);
+  // After close(false) and a sync of the filesystem: the recovery point moves to the log end.
+  void synced_to_end();
 
   // A new partition directory (and its partition.metadata, segment files) is durable only once
   // its entries are synced: creating many partitions leaves that to one background pass

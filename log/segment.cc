@@ -244,9 +244,9 @@ Result<void> Segment::delete_files() {
   return txn_index_.remove();
 }
 
-Result<void> Segment::close() {
+Result<void> Segment::close(bool sync) {
   if (offset_index_.file().writable()) {
-    if (auto r = on_become_inactive(); !r) return r;
+    if (auto r = on_become_inactive(sync); !r) return r;
   }
   return {};
 }

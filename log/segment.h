@@ -85,8 +85,8 @@ class Segment {
   // Renames all files to base name + suffix + extra_suffix ("" restores the plain names).
   Result<void> change_extra_suffix(std::string_view extra_suffix);
   Result<void> delete_files();
-  // Clean close: final time-index entry, trimmed indexes.
-  Result<void> close();
+  // Clean close: final time-index entry, trimmed indexes (synced before the trim with `sync`).
+  Result<void> close(bool sync = true);
 
   // Indexing of one entry (a batch, or a legacy message: batch_scanner.h) at `position`: the
   // single code path shared by append and recovery.

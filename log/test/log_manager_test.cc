@@ -93,6 +93,8 @@ TEST(LogManagerTest, CreateSpreadsOverDirsAndReloadsCleanly) {
     auto rps = read_offset_checkpoint(dir / kRecoveryPointCheckpoint);
     ASSERT_TRUE(rps.ok());
     EXPECT_EQ(rps->size(), 3u);
+    // Closed unsynced, then one syncfs per dir: every recovery point at its log end.
+    for (const auto& [tp, rp] : *rps) EXPECT_EQ(rp, 4 * (10 + tp.partition)) << tp.partition;
     auto hws = read_offset_checkpoint(dir / kReplicationOffsetCheckpoint);
     for (const auto& [tp, hw] : *hws) EXPECT_EQ(hw, 8);
   }
@@ -106,6 +108,34 @@ TEST(LogManagerTest, CreateSpreadsOverDirsAndReloadsCleanly) {
     EXPECT_TRUE(log->load_report().recovered.empty());  // clean: no recovery
   }
   EXPECT_FALSE(file_exists(f.tmp.path() / "d1" / kCleanShutdownFile));
+}
+
+// The shutdown closes logs without syncing them, then syncs each log dir's filesystem: when
+// that fails, nothing says the logs are durable, and the next start recovers them.
+TEST(LogManagerTest, AFailedSyncAtShutdownLeavesTheLogsToRecovery) {
+  Fixture f;
+  {
+    auto m = f.open();
+    auto log = *m->get_or_create({"t", 0}, f.config.default_config);
+    append_n(*log, 30);
+    m->thread_scheduler().run_due();     // the new directory's sync, the epoch file
+    file_faults().fail_fsync_after = 1;  // the second log dir's syncfs
+    EXPECT_EQ(m->shutdown().error(), ErrorCode::kKafkaStorageError);
+    file_faults().reset();
+  }
+  for (const char* d : {"d1", "d2"}) {
+    fs::path dir = f.tmp.path() / d;
+    EXPECT_FALSE(file_exists(dir / kCleanShutdownFile)) << d;
+    auto rps = read_offset_checkpoint(dir / kRecoveryPointCheckpoint);
+    if (rps.ok()) {
+      for (const auto& [tp, rp] : *rps) EXPECT_LT(rp, 120) << d;  // rolled segments only
+    }
+  }
+  auto m = f.open();
+  auto log = m->get({"t", 0});
+  ASSERT_NE(log, nullptr);
+  EXPECT_EQ(log->log_end_offset(), 120);
+  EXPECT_FALSE(log->load_report().recovered.empty());
 }
 
 TEST(LogManagerTest, SkipsDirectoriesThatAreNotPartitions) {
