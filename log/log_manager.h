@@ -66,7 +66,9 @@ class LogManager {
 
   // Starts the periodic tasks.
   void startup();
-  // Closes every log, writes the checkpoints and the clean-shutdown marker.
+  // Closes every log without a sync, syncs each log dir's filesystem once (syncfs), then
+  // moves the recovery points to the log ends and writes the checkpoints and the clean-shutdown
+  // marker. A failed sync leaves no marker: the next start recovers.
   Result<void> shutdown();
 
   // The periodic tasks, callable directly.
