@@ -608,11 +608,11 @@ Result<void> PartitionLog::close(bool sync) {
   if (auto r = list->back()->close(sync); !r) return r;
   if (sync) {
     if (auto r = flush(); !r) return r;
-  }
-  if (auto r = epochs_->flush(); !r) return r;
-  if (sync) {
+    // flush() syncs the directory too, but skips everything when nothing is past the recovery
+    // point.
     if (auto r = sync_dir(); !r) return r;
   }
+  if (auto r = epochs_->flush(); !r) return r;
   // Kafka's close: a producer snapshot at the log end, so the next start replays nothing.
   producers_.update_map_end_offset(log_end_offset());
   return producers_.take_snapshot(sync);

@@ -36,19 +36,16 @@ std::shared_ptr<client::KafkaClient> AlterPartitionSender::controller_client(
     error->error = ErrorCode::kNotController;
     return nullptr;
   }
-  const int32_t controller = found->id;
-  const CachedEndpoint* endpoint = &found->endpoint;
   std::lock_guard lock(mu_);
-  if (!client_ || client_for_ != controller || client_host_ != endpoint->host ||
-      client_port_ != endpoint->port) {
+  if (!client_ || client_for_ != found->id || client_host_ != found->host ||
+      client_port_ != found->port) {
     if (client_) client_->close();
     client::ClientConfig cc;
     cc.client_id = "broker-" + std::to_string(broker_id_) + "-alter-partition";
-    client_ = client::KafkaClient::create(io_.get_executor(), endpoint->host,
-                                          static_cast<uint16_t>(endpoint->port), cc);
-    client_for_ = controller;
-    client_host_ = endpoint->host;
-    client_port_ = endpoint->port;
+    client_ = client::KafkaClient::create(io_.get_executor(), found->host, found->port, cc);
+    client_for_ = found->id;
+    client_host_ = found->host;
+    client_port_ = found->port;
   }
   return client_;
 }

@@ -292,12 +292,7 @@ void Broker::shutdown() {
     // the very thing that is gone.
     const std::string listener = config_.get("inter.broker.listener.name").value_or("PLAINTEXT");
     zk::controlled_shutdown(
-        [&]() -> std::optional<zk::ControllerAddress> {
-          auto c = replicas_->metadata_cache().view()->controller_endpoint(listener);
-          if (!c) return std::nullopt;
-          return zk::ControllerAddress{c->id, c->endpoint.host,
-                                       static_cast<uint16_t>(c->endpoint.port)};
-        },
+        [&] { return replicas_->metadata_cache().view()->controller_endpoint(listener); },
         options);
   }
   groups_->shutdown();

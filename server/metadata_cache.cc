@@ -16,11 +16,11 @@ std::optional<CachedEndpoint> ClusterView::endpoint(int32_t id, const std::strin
   return e != b->second.endpoints.end() ? e->second : b->second.endpoints.begin()->second;
 }
 
-std::optional<ControllerEndpoint> ClusterView::controller_endpoint(
+std::optional<zk::ControllerAddress> ClusterView::controller_endpoint(
     const std::string& listener) const {
   auto e = controller_id >= 0 ? endpoint(controller_id, listener) : std::nullopt;
   if (!e) return std::nullopt;
-  return ControllerEndpoint{controller_id, std::move(*e)};
+  return zk::ControllerAddress{controller_id, std::move(e->host), static_cast<uint16_t>(e->port)};
 }
 
 void MetadataCache::update(const msg::UpdateMetadataRequest& req, int16_t version) {

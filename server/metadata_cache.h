@@ -16,6 +16,7 @@
 
 #include "protocol/generated/update_metadata.h"
 #include "protocol/wire.h"
+#include "zk/controlled_shutdown.h"
 
 namespace fjord {
 
@@ -28,12 +29,6 @@ struct CachedBroker {
   int32_t id = -1;
   std::map<std::string, CachedEndpoint> endpoints;  // by listener name
   std::optional<std::string> rack;
-};
-
-// The controller and where to reach it.
-struct ControllerEndpoint {
-  int32_t id = -1;
-  CachedEndpoint endpoint;
 };
 
 struct CachedPartition {
@@ -60,7 +55,7 @@ struct ClusterView {
   // The endpoint of broker `id` on `listener` (else its first one).
   std::optional<CachedEndpoint> endpoint(int32_t id, const std::string& listener) const;
   // The controller the last UpdateMetadata named, on `listener`; none while it is unknown.
-  std::optional<ControllerEndpoint> controller_endpoint(const std::string& listener) const;
+  std::optional<zk::ControllerAddress> controller_endpoint(const std::string& listener) const;
 };
 
 class MetadataCache {

@@ -20,14 +20,14 @@ TEST(ClusterViewTest, TheControllerIsFoundOnTheAskedListenerElseItsFirst) {
   auto internal = two_brokers(1).controller_endpoint("INTERNAL");
   ASSERT_TRUE(internal);
   EXPECT_EQ(internal->id, 1);
-  EXPECT_EQ(internal->endpoint.port, 9093);
+  EXPECT_EQ(internal->port, 9093);
 
   // Broker 2 has no INTERNAL listener: its only one serves, as for any broker's endpoint.
   auto other = two_brokers(2).controller_endpoint("INTERNAL");
   ASSERT_TRUE(other);
   EXPECT_EQ(other->id, 2);
-  EXPECT_EQ(other->endpoint.host, "127.0.0.2");
-  EXPECT_EQ(other->endpoint.port, 9094);
+  EXPECT_EQ(other->host, "127.0.0.2");
+  EXPECT_EQ(other->port, 9094);
 }
 
 TEST(ClusterViewTest, NoControllerWhileUnknownOrNotAmongTheBrokers) {
