@@ -25,6 +25,7 @@
 // p50/p99/p99.9/max plus a percentile curve ("curve": [[percentile, ms], ...]) for charts.
 #include <librdkafka/rdkafka.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -34,9 +35,13 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -110,6 +115,31 @@ double cpu_seconds() {
   getrusage(RUSAGE_SELF, &u);
   return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
          double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// CPU seconds the process's librdkafka broker threads ("rdk:broker...") have used so far. They
+// receive and parse the fetch responses; with one consumer instance that is one thread doing
+// nearly all the work, and its CPU over the run's length says whether it, not the broker, set
+// the rate. Read before the handle is destroyed: the threads end with it. 0 if /proc is unreadable.
+double broker_threads_cpu_seconds() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  long ticks = 0;
+  for (fs::directory_iterator it("/proc/self/task", ec), end; !ec && it != end; it.increment(ec)) {
+    std::ifstream comm(it->path() / "comm");
+    std::string name;
+    if (!std::getline(comm, name) || name.rfind("rdk:broker", 0) != 0) continue;
+    std::ifstream stat_file(it->path() / "stat");
+    std::string stat{std::istreambuf_iterator<char>(stat_file), {}};
+    size_t paren = stat.rfind(')');  // the name (field 2) may hold spaces
+    if (paren == std::string::npos) continue;
+    std::istringstream fields(stat.substr(paren + 1));
+    std::string skip;
+    for (int field = 3; field <= 13; ++field) fields >> skip;
+    long utime = 0, stime = 0;  // fields 14 and 15, in clock ticks
+    if (fields >> utime >> stime) ticks += utime + stime;
+  }
+  return double(ticks) / double(sysconf(_SC_CLK_TCK));
 }
 
 int64_t now_ns() {
@@ -287,6 +317,7 @@ struct ConsumeShare {
   Clock::time_point last{};
   bool started = false;
   std::vector<int64_t> lat;
+  double fetch_thread_cpu = 0;  // one instance only: its broker threads' CPU at the end
 };
 
 // Consumer instance k of n: reads the partitions p with p % n == k until it has `want`
@@ -394,6 +425,7 @@ int consume_share(const Options& o, bool latency, int k, int n, long want, Consu
     }
     if (any) r.last = Clock::now();
   }
+  if (n == 1) r.fetch_thread_cpu = broker_threads_cpu_seconds();
   rd_kafka_queue_destroy(queue);
   rd_kafka_consumer_close(rk);
   rd_kafka_destroy(rk);
@@ -440,6 +472,9 @@ int consume(const Options& o, bool latency) {
           "{\"mode\":\"%s\",\"messages\":%ld,\"consumers\":%d,\"seconds\":%.3f,"
           "\"msgs_per_sec\":%.0f,\"mb_per_sec\":%.2f",
           latency ? "latency" : "consume", got, n, secs, got / secs, bytes / secs / 1e6);
+  if (n == 1 && !latency) {
+    appendf(line, ",\"fetch_thread_cpu_seconds\":%.3f", shares[0].fetch_thread_cpu);
+  }
   std::vector<int64_t>& lat = shares[0].lat;
   if (latency && !lat.empty()) {
     std::sort(lat.begin(), lat.end());
