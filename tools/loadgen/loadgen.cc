@@ -10,7 +10,8 @@
 //                 partitions, where librdkafka's sticky partitioner leaves them uneven)
 //   fjord-loadgen ... --mode produce ... --producers 2   (two producer instances share the
 //                 messages: two librdkafka sending threads, for when one is what limits)
-//   fjord-loadgen ... --mode consume --messages N
+//   fjord-loadgen ... --mode consume --messages N   (one instance: the line also gives
+//                 fetch_thread_cpu_seconds, the CPU its librdkafka fetch thread used)
 //   fjord-loadgen ... --mode consume --messages N --consumers 2   (two consumer instances,
 //                 partition p to instance p % 2, share the messages: two fetch threads)
 //   fjord-loadgen ... --mode consume ... --consumer-set queued.max.messages.kbytes=8192
