@@ -472,7 +472,8 @@ class Bench:
         res = dict(res)
         if res.get("fetch_thread_cpu_seconds") is not None and res.get("seconds"):
             # One consumer instance: the share of the run its librdkafka fetch thread spent on
-            # a CPU. Near 100 %, that thread set the rate; well below, it waited on the broker.
+            # a CPU. Near 100 %, that thread set the rate; well below, it waited: for the
+            # broker's data, or for a CPU the broker and the rest of the client held.
             res["fetch_thread_cpu_pct"] = round(
                 100 * res["fetch_thread_cpu_seconds"] / res["seconds"], 1)
         res.update(target=broker.target, rep=rep, phase=phase, name=name, prewarmed_bytes=warm,
