@@ -37,15 +37,12 @@ std::shared_ptr<client::KafkaClient> AlterPartitionSender::controller_client(
     return nullptr;
   }
   std::lock_guard lock(mu_);
-  if (!client_ || client_for_ != found->id || client_host_ != found->host ||
-      client_port_ != found->port) {
+  if (!client_ || client_for_ != found) {
     if (client_) client_->close();
     client::ClientConfig cc;
     cc.client_id = "broker-" + std::to_string(broker_id_) + "-alter-partition";
     client_ = client::KafkaClient::create(io_.get_executor(), found->host, found->port, cc);
-    client_for_ = found->id;
-    client_host_ = found->host;
-    client_port_ = found->port;
+    client_for_ = found;
   }
   return client_;
 }
@@ -55,9 +52,9 @@ void AlterPartitionSender::on_metadata_update() {
   std::shared_ptr<client::KafkaClient> stale;
   {
     std::lock_guard lock(mu_);
-    if (!client_ || client_for_ == controller) return;
+    if (!client_ || (client_for_ && client_for_->id == controller)) return;
     stale = std::move(client_);
-    client_for_ = -1;
+    client_for_.reset();
   }
   spdlog::info("Controller moved to {}: AlterPartition requests still waiting are retried there",
                controller);

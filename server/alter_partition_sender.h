@@ -7,6 +7,7 @@
 #include <asio/io_context.hpp>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -37,9 +38,7 @@ class AlterPartitionSender : public IsrChangeSender {
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::thread thread_;
   std::mutex mu_;
-  int32_t client_for_ = -1;  // controller id the client points at
-  std::string client_host_;
-  int32_t client_port_ = 0;
+  std::optional<zk::ControllerAddress> client_for_;  // the controller the client points at
   std::shared_ptr<client::KafkaClient> client_;
 };
 

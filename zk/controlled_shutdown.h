@@ -16,6 +16,8 @@ struct ControllerAddress {
   int32_t id = -1;
   std::string host;
   uint16_t port = 0;
+
+  bool operator==(const ControllerAddress&) const = default;
 };
 
 // Where the active controller listens for inter-broker requests, or nullopt when none is
