@@ -820,7 +820,9 @@ def write_report(bench, reps, rows, out, started, machine):
         f"{p['consume_bytes'] / 2**20:,.0f} MiB consumed from the beginning, so that no "
         "partition is read to its end while timed: once, then by two consumer instances "
         "sharing the partitions, then once more with the broker warmed up, then by "
-        "ConsumerPerformance. ProducerPerformance: "
+        "ConsumerPerformance. Each repetition starts a fresh broker, so Kafka's JIT is still "
+        "warming up during the first reads; the third read is the nearest to steady state. "
+        "ProducerPerformance: "
         f"{p['java_messages']:,} × 1 KiB, same producer settings.",
         f"- Workload 2: 1 KiB to 6 partitions at {bench.latency_rate:,} msg/s for "
         f"{p['latency_seconds']} s after 1 s of warm-up (half of Kafka's median rate for "
