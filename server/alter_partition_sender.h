@@ -14,6 +14,7 @@
 #include "protocol/client/kafka_client.h"
 #include "server/isr_change_sender.h"
 #include "server/metadata_cache.h"
+#include "zk/controlled_shutdown.h"
 
 namespace fjord {
 
