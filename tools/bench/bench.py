@@ -6,7 +6,7 @@ same segment size, flushing left to the OS), runs the same clients against it, a
 <out>/report.md (medians, Fjord/Kafka ratios, the targets), <out>/results.json (every raw
 number) and <out>/latency.png (end-to-end latency distributions).
 
-    tools/bench/bench.py                     # full run: 3 repetitions (about 12 minutes)
+    tools/bench/bench.py                     # full run: 3 repetitions (about 21 minutes)
     tools/bench/bench.py --reps 1            # one repetition
     tools/bench/bench.py --smoke             # tiny counts, checks its own output (ctest)
 
