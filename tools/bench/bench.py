@@ -57,9 +57,9 @@ PROFILES = {
     "full": {
         "reps": 3,
         "tp_messages": 2_000_000,       # workload 1, 1 KiB messages
-        # Workload 4, 100-byte messages, acks=all. 2,000,000 of them took under a second on
-        # either broker, so client start-up and noise set the figure (per-repetition ratios
-        # 1.50 / 0.92 / 1.14 in one run); 10,000,000 take 3-13 s.
+        # Workload 4, 100-byte messages, acks=all. 2,000,000 of them took 0.6-1.8 s, so client
+        # start-up and noise set the figure (per-repetition ratios 1.50 / 0.92 / 1.14 in one
+        # run); 10,000,000 take 3-13 s.
         "small_messages": 10_000_000,
         "consume_bytes": 2 << 30,       # workload 3, the pre-filled topic
         "java_messages": 1_000_000,     # ProducerPerformance cross-check
