@@ -95,10 +95,36 @@ def _die_with_parent():
     os.setsid()
 
 
+# CPUs the brokers (and whatever else spawn starts: ZooKeeper) and the clients (whatever run
+# starts) are confined to; None: every CPU, the default. --broker-cpus / --client-cpus set them,
+# to measure with the clients off the brokers' cores.
+CPUS = {"broker": None, "client": None}
+
+
+def _child_setup(role):
+    def setup():
+        _die_with_parent()
+        if CPUS[role]:
+            os.sched_setaffinity(0, CPUS[role])
+    return setup
+
+
+def parse_cpus(text):
+    """'0', '0-1', '0,2-3' -> a set of CPU numbers this process may run on."""
+    cpus = set()
+    for part in text.split(","):
+        lo, _, hi = part.strip().partition("-")
+        cpus.update(range(int(lo), int(hi or lo) + 1))
+    allowed = os.sched_getaffinity(0)
+    if not cpus or not cpus <= allowed:
+        raise argparse.ArgumentTypeError(f"{text}: not among the CPUs here {sorted(allowed)}")
+    return cpus
+
+
 def spawn(argv, log_path, cwd=None, env=None):
     log = open(log_path, "ab")
     p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                         cwd=cwd, env=env, preexec_fn=_die_with_parent)
+                         cwd=cwd, env=env, preexec_fn=_child_setup("broker"))
     log.close()
     _children.append(p)
     return p
@@ -139,7 +165,7 @@ def _on_signal(sig, _frame):
 def run(argv, timeout, log_path=None):
     """Runs a client to completion (killed at `timeout`); returns (rc, stdout)."""
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+                         stdin=subprocess.DEVNULL, preexec_fn=_child_setup("client"))
     _children.append(p)
     try:
         out, err = p.communicate(timeout=timeout)
@@ -799,6 +825,9 @@ def write_report(bench, reps, rows, out, started, machine):
                       "the same for both brokers, as much memory as it will take (page cache "
                       "written, consumers' buffers) is touched and freed, to be backed when "
                       "the workload takes it.")
+    pinning = "".join(
+        f" {who} confined to CPU(s) {', '.join(map(str, machine[key]))}."
+        for who, key in (("Brokers", "broker_cpus"), ("Clients", "client_cpus")) if key in machine)
     lines = [
         f"# Fjord vs Apache Kafka 3.9 — {started}",
         "",
@@ -806,7 +835,7 @@ def write_report(bench, reps, rows, out, started, machine):
         "last column: each repetition's, Fjord and Kafka having run one after the other). "
         f"Machine: {machine['cpus']} CPUs, {machine['mem_gib']:.1f} GiB RAM, load average "
         f"{machine['load_before']} before and {machine['load_after']} after the run "
-        f"(other work on the machine makes every figure noisier).{page_cache}",
+        f"(other work on the machine makes every figure noisier).{page_cache}{pinning}",
         "",
         f"- Kafka 3.9.0 (KRaft, broker+controller in one JVM): heap `-Xmx{a.kafka_heap} "
         f"-Xms{a.kafka_heap}`, JVM options of bin/kafka-run-class.sh "
@@ -933,6 +962,10 @@ def main():
     ap.add_argument("--out", type=Path, help="results folder (default bench-results/<time>)")
     ap.add_argument("--kafka-heap", default=KAFKA_HEAP_DEFAULT, help="Kafka -Xmx/-Xms (1G)")
     ap.add_argument("--latency-rate", type=int, help="fixed rate for workload 2 (msg/s)")
+    ap.add_argument("--broker-cpus", type=parse_cpus, metavar="LIST",
+                    help="confine the brokers to these CPUs, e.g. 0 or 0-3 (default: all)")
+    ap.add_argument("--client-cpus", type=parse_cpus, metavar="LIST",
+                    help="confine the clients (fjord-loadgen, the Java tools) to these CPUs")
     ap.add_argument("--report-only", type=Path, metavar="DIR",
                     help="rewrite DIR/report.md and latency.png from DIR/results.json")
     a = ap.parse_args()
@@ -941,6 +974,7 @@ def main():
     a.profile = "smoke" if a.smoke else "full"
     a.build_dir = a.build_dir.resolve()
     prof = PROFILES[a.profile]
+    CPUS["broker"], CPUS["client"] = a.broker_cpus, a.client_cpus
     started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H-%M-%SZ")
     out = (a.out or REPO / "bench-results" / started).resolve()
     if a.smoke:
@@ -958,6 +992,9 @@ def main():
                "mem_gib": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30,
                "java": java.splitlines()[0] if java else "java ?",
                "page_cache_mb_s": page_cache_write_rates(out, 64 if a.smoke else 512)}
+    for role in ("broker", "client"):
+        if CPUS[role]:
+            machine[f"{role}_cpus"] = sorted(CPUS[role])
     bench = Bench(a, prof, out)
     t0 = time.monotonic()
     try:
