@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -148,9 +149,18 @@ TEST_F(SeedCluster, ConsoleSessionWithZooKeeperTools) {
         "zookeeper-shell.sh",
         {zk_, "get", "/consumers/seed-group/offsets/test/" + std::to_string(p)}, "2.8");
     ASSERT_TRUE(got_offset.ok()) << got_offset.describe();
-    std::vector<std::string> lines = lines_of(got_offset.out);
-    ASSERT_FALSE(lines.empty()) << got_offset.describe();
-    sum += std::stoll(lines.back());
+    // The node's data is a line of digits; the shell's "WATCHER::" / "WatchedEvent ..." lines
+    // come from its event thread and may be printed before or after it.
+    std::optional<int64_t> offset;
+    for (const std::string& line : lines_of(got_offset.out)) {
+      if (!line.empty() &&
+          std::all_of(line.begin(), line.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        offset = std::stoll(line);
+      }
+    }
+    ASSERT_TRUE(offset.has_value()) << "no offset in partition " << p << "'s znode\n"
+                                    << got_offset.describe();
+    sum += *offset;
   }
   EXPECT_EQ(sum, static_cast<int64_t>(want.size()));
 }
