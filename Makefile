@@ -22,9 +22,11 @@ run: build
 	  echo "Built everything there is; the broker (build/bin/fjord-server) is not there yet."; \
 	fi
 
-# Every test: unit and integration tests through ctest, then the fuzz smoke run.
+# Every test: unit and integration tests through ctest, then the fuzz smoke run. When a test
+# fails, why it failed is printed again at the end (tools/test-failures.py).
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+	cd $(BUILD) && { ctest --output-on-failure -j $(JOBS) --timeout 900 || \
+	  { python3 $(CURDIR)/tools/test-failures.py Testing/Temporary/LastTest.log; exit 1; }; }
 	@$(MAKE) --no-print-directory fuzz-test
 
 # libFuzzer targets, built with clang in their own tree and run for 60 s each.
