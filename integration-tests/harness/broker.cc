@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <iterator>
+#include <sstream>
+#include <string_view>
+#include <vector>
 
 #include "integration-tests/harness/fjord_broker.h"
 #include "integration-tests/harness/harness_error.h"
@@ -100,6 +104,36 @@ int Broker::kill() { return process_.kill(); }
 void Broker::signal(int sig) { process_.signal(sig); }
 
 bool Broker::running() { return process_.running(); }
+
+std::string Broker::failure_report() {
+  std::string report = std::string(target_name(target_)) + " broker " + std::to_string(id()) +
+                       " (" + bootstrap() + "): ";
+  if (process_.pid() < 0) {
+    report += "never started";
+  } else if (process_.running()) {
+    report += "running";
+  } else {
+    report += "exited with code " + std::to_string(process_.exit_code().value_or(-1));
+  }
+  // Fjord's spdlog levels, Kafka's log4j levels, each after the timestamp's "]".
+  constexpr std::string_view kMarks[] = {"] warning ", "] error ", "] critical ",
+                                         "] WARN ",    "] ERROR ", "] FATAL "};
+  constexpr size_t kKeep = 12;
+  std::vector<std::string> picked;
+  std::istringstream log(tail_file(log_file(), 256 * 1024));
+  for (std::string line; std::getline(log, line);) {
+    if (std::any_of(std::begin(kMarks), std::end(kMarks),
+                    [&](std::string_view m) { return line.find(m) != std::string::npos; })) {
+      picked.push_back(std::move(line));
+    }
+  }
+  if (picked.empty()) return report + "; no warnings or errors in its log\n";
+  const size_t from = picked.size() > kKeep ? picked.size() - kKeep : 0;
+  report +=
+      "; the last " + std::to_string(picked.size() - from) + " warnings and errors in its log:\n";
+  for (size_t i = from; i < picked.size(); ++i) report += "  " + picked[i].substr(0, 400) + "\n";
+  return report;
+}
 
 std::unique_ptr<Broker> make_broker(BrokerConfig config, Target target) {
   if (target == Target::kKafka) return std::make_unique<KafkaBroker>(std::move(config));

@@ -73,6 +73,9 @@ class Broker {
   // so clients see requests time out.
   void signal(int sig);
   bool running();
+  // One paragraph for a failed test's output: whether the process runs or how it exited, and
+  // the last warnings and errors in its log (the log goes with the temp dir).
+  std::string failure_report();
 
   Target target() const { return target_; }
   int32_t id() const { return config_.broker_id; }

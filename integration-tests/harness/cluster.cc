@@ -1,7 +1,10 @@
 #include "integration-tests/harness/cluster.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 
 #include "integration-tests/harness/harness_error.h"
 #include "integration-tests/harness/metadata_probe.h"
@@ -21,6 +24,12 @@ Cluster::Cluster(int brokers, std::map<std::string, std::string> overrides, Targ
 }
 
 Cluster::~Cluster() {
+  // A failed test tells how each broker fared: its log goes with its temp dir.
+  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  if (test != nullptr && test->result()->Failed()) {
+    for (auto& b : brokers_) std::fputs(b->failure_report().c_str(), stdout);
+    std::fflush(stdout);
+  }
   // Teardown kills: a controlled shutdown of the last replicas cannot move leadership anywhere
   // and retries for 15 s per broker (controlled.shutdown.max.retries x retry.backoff.ms).
   // Tests of clean shutdown call broker(i).stop() themselves.
