@@ -35,7 +35,7 @@ def digest(lines, limit):
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
-    limit = int(sys.argv[2]) if len(sys.argv) > 2 else 40
+    limit = int(sys.argv[2]) if len(sys.argv) > 2 else 80
     try:
         text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
     except OSError as e:
