@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -101,7 +102,10 @@ std::string message_value(size_t seq) {
 // The message number back from a value, or -1.
 int64_t seq_of(const std::optional<std::string>& value) {
   if (!value || value->size() < 12 || value->compare(0, 2, "m-") != 0) return -1;
-  return std::stoll(value->substr(2, 9));
+  int64_t seq = -1;
+  const char* digits = value->data() + 2;
+  auto [end, ec] = std::from_chars(digits, digits + 9, seq);
+  return ec == std::errc() && end == digits + 9 ? seq : -1;
 }
 
 class ReplicationFailover : public ::testing::Test {
@@ -303,7 +307,10 @@ TEST_F(ReplicationFailover, NoAcknowledgedMessageIsLostWhileLeadersAreKilled) {
     const int64_t seq = seq_of(m.value);
     if (seq < 0 || seq >= static_cast<int64_t>(kMessages) ||
         seq % kPartitions != m.partition) {
-      ++foreign;
+      if (++foreign <= 3) {
+        ADD_FAILURE() << "foreign record at partition " << m.partition << " offset " << m.offset
+                      << ": " << (m.value ? m.value->substr(0, 40) : std::string("(null)"));
+      }
       continue;
     }
     ++times_seen[seq];
