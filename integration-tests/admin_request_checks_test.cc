@@ -14,6 +14,7 @@
 #include "integration-tests/harness/broker.h"
 #include "integration-tests/harness/gtest_skip.h"
 #include "integration-tests/harness/raw_connection.h"
+#include "integration-tests/harness/wait.h"
 #include "protocol/generated/alter_configs.h"
 #include "protocol/generated/create_topics.h"
 #include "protocol/generated/delete_topics.h"
@@ -63,6 +64,10 @@ class AdminRequestChecks : public SharedBrokerSuite {
     req.topics.push_back({.name = name, .num_partitions = 1, .replication_factor = 1});
     auto resp = call<msg::CreateTopicsResponse>(req, 7);
     EXPECT_EQ(resp.topics.at(0).error_code, 0) << name;
+    // Kafka answers CreateTopics once its controller has the topic; its broker's metadata
+    // cache may learn of it a moment later (CI once saw UNKNOWN_TOPIC_ID right after).
+    EXPECT_TRUE(wait_for([&] { return metadata_error(name) == 0; }, 30s))
+        << name << " never showed in Metadata";
     return resp.topics.at(0).topic_id;
   }
 

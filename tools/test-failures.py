@@ -17,8 +17,9 @@ def failed_tests(text):
     # output>", the time, a rule, then "Test Passed." or "Test Failed." (also for a timeout).
     tests = re.finditer(r"^\d+/\d+ Testing: (.+?)\n.*?^Output:\n-+\n(.*?)^<end of output>\n"
                         r".*?^-+\n(.*?)\n", text, flags=re.M | re.S)
+    # A skipped test passes with "Test Pass Reason:" and why.
     return [(m.group(1), m.group(3), m.group(2).splitlines())
-            for m in tests if m.group(3) != "Test Passed."]
+            for m in tests if not m.group(3).startswith("Test Pass")]
 
 
 def digest(lines, limit):
