@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cstdlib>
 #include <iterator>
-#include <sstream>
 #include <string_view>
 #include <vector>
 
+#include "integration-tests/harness/console_output.h"
 #include "integration-tests/harness/fjord_broker.h"
 #include "integration-tests/harness/harness_error.h"
 #include "integration-tests/harness/kafka_broker.h"
@@ -120,8 +120,7 @@ std::string Broker::failure_report() {
                                          "] WARN ",    "] ERROR ", "] FATAL "};
   constexpr size_t kKeep = 12;
   std::vector<std::string> picked;
-  std::istringstream log(tail_file(log_file(), 256 * 1024));
-  for (std::string line; std::getline(log, line);) {
+  for (std::string& line : lines_of(tail_file(log_file(), 256 * 1024))) {
     if (std::any_of(std::begin(kMarks), std::end(kMarks),
                     [&](std::string_view m) { return line.find(m) != std::string::npos; })) {
       picked.push_back(std::move(line));
